@@ -1,0 +1,62 @@
+package syncproto
+
+import "encoding/json"
+
+// Conflict kinds.
+const (
+	KindField                 = "field"
+	KindDeleteEdit            = "delete_edit"
+	KindPersonInTwoHouseholds = "person_in_two_households"
+	KindDuplicateHousehold    = "duplicate_household"
+	KindSignedContentLocked   = "signed_content_locked"
+)
+
+// Conflict statuses.
+const (
+	ConflictOpen     = "open"
+	ConflictResolved = "resolved"
+)
+
+// Resolution choices.
+const (
+	ChoiceServer = "server"
+	ChoiceClient = "client"
+)
+
+// Conflict is a value the server did not apply because it collided with
+// another change. Nothing is lost: ClientValue holds what the device sent.
+// For a whole-record conflict (delete_edit, person_in_two_households,
+// signed_content_locked) Field is empty and ClientValue holds the mutation's
+// fields (or null for a delete).
+type Conflict struct {
+	ID          string          `json:"id"`
+	Kind        string          `json:"kind"`
+	Collection  string          `json:"collection"`
+	RecordID    string          `json:"record_id"`
+	Field       string          `json:"field"`
+	ServerValue json.RawMessage `json:"server_value"`
+	ClientValue json.RawMessage `json:"client_value"`
+	BaseVersion int64           `json:"base_version"`
+	DeviceID    string          `json:"device_id"`
+	UserID      string          `json:"user_id"`
+	CreatedAt   string          `json:"created_at"`
+	Status      string          `json:"status"`
+	Detail      string          `json:"detail,omitempty"`
+	Op          string          `json:"op,omitempty"`
+	Resolution  json.RawMessage `json:"resolution,omitempty"`
+	ResolvedBy  string          `json:"resolved_by,omitempty"`
+	ResolvedAt  string          `json:"resolved_at,omitempty"`
+	Version     int64           `json:"version,omitempty"` // record version after resolution
+}
+
+// ConflictList is the body of GET /v1/conflicts.
+type ConflictList struct {
+	Conflicts []Conflict `json:"conflicts"`
+}
+
+// ResolveRequest is the body of POST /v1/conflicts/{id}/resolve: either a
+// Choice ("server" or "client") or an explicit Value.
+type ResolveRequest struct {
+	Choice string          `json:"choice,omitempty"`
+	Value  json.RawMessage `json:"value,omitempty"`
+}

@@ -1,0 +1,80 @@
+package syncproto
+
+// Problem is an RFC 9457 application/problem+json error body. Code is stable
+// and snake_case; clients branch on it, never on Title or Detail.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	Code   string `json:"code"`
+}
+
+// ProblemContentType is the media type of a Problem body.
+const ProblemContentType = "application/problem+json"
+
+// Error codes. They appear as Problem.Code and as MutationResult.Error.Code.
+const (
+	CodeInternal           = "internal_error"
+	CodeBadRequest         = "bad_request"
+	CodeInvalidJSON        = "invalid_json"
+	CodeNotFound           = "not_found"
+	CodeMethodNotAllowed   = "method_not_allowed"
+	CodeUnauthenticated    = "unauthenticated"
+	CodeInvalidToken       = "invalid_token"
+	CodeTokenExpired       = "token_expired"
+	CodeForbidden          = "forbidden"
+	CodeOutOfScope         = "out_of_scope"
+	CodeInvalidCredentials = "invalid_credentials"
+	CodeRateLimited        = "rate_limited"
+	CodeRefreshReused      = "refresh_token_reused"
+	CodeRefreshInvalid     = "refresh_token_invalid"
+	CodeRefreshExpired     = "refresh_token_expired"
+	CodeRevoked            = "session_revoked"
+	CodeDeviceMismatch     = "device_mismatch"
+	CodeValidation         = "validation_failed"
+	CodeInvalidIDNumber    = "invalid_id_number"
+	CodeInvalidUnit        = "invalid_unit"
+	CodeInvalidRole        = "invalid_role"
+	CodeAlreadyExists      = "already_exists"
+	CodeWeakPassword       = "weak_password"
+	CodeInvalidPublicKey   = "invalid_public_key"
+	CodePayloadTooLarge    = "payload_too_large"
+
+	// Push results.
+	CodeUnknownCollection   = "unknown_collection"
+	CodeUnknownField        = "unknown_field"
+	CodeInvalidField        = "invalid_field"
+	CodeMissingField        = "missing_field"
+	CodeInvalidID           = "invalid_record_id"
+	CodeInvalidOp           = "invalid_op"
+	CodeNotFoundRecord      = "record_not_found"
+	CodeUnknownHousehold    = "unknown_household"
+	CodeMutationOutOfOrder  = "mutation_id_not_increasing"
+	CodeInvalidCursor       = "invalid_cursor"
+	CodeImmutableField      = "immutable_field"
+	CodeConflictResolved    = "conflict_already_resolved"
+	CodeInvalidChoice       = "invalid_choice"
+	CodePersonInTwoHouses   = "person_in_two_households"
+	CodeDuplicateHousehold  = "duplicate_household"
+	CodeSignedContentLocked = "signed_content_locked"
+
+	// Signatures.
+	CodeUnknownKey             = "unknown_key"
+	CodeBadSignature           = "bad_signature"
+	CodeStaleContent           = "stale_content"
+	CodeSignerNotEligible      = "signer_not_eligible"
+	CodeConflictOfInterest     = "conflict_of_interest"
+	CodeDuplicateSignature     = "duplicate_signature"
+	CodeDualSignatureRequired  = "dual_signature_required"
+	CodeCommitmentRequired     = "commitment_required"
+	CodeAlreadySubmitted       = "already_submitted"
+	CodeUnknownInvestigation   = "unknown_investigation"
+	CodeSignaturesAreImmutable = "signature_immutable"
+
+	// Photos.
+	CodeSHA256Mismatch = "sha256_mismatch"
+	CodeImageTooLarge  = "image_too_large"
+	CodeNotAnImage     = "not_an_image"
+	CodeInvalidKind    = "invalid_kind"
+)

@@ -1,0 +1,79 @@
+package syncproto
+
+import "encoding/json"
+
+// Collections in the sync feed.
+const (
+	CollHouseholds     = "households"
+	CollMembers        = "members"
+	CollInvestigations = "investigations"
+	CollSignatures     = "signatures"
+	CollPhotos         = "photos" // server-written only
+)
+
+// Ops of a Mutation.
+const (
+	OpUpsert = "upsert"
+	OpDelete = "delete"
+)
+
+// Statuses of a MutationResult.
+const (
+	StatusApplied  = "applied"
+	StatusMerged   = "merged"
+	StatusConflict = "conflict"
+	StatusRejected = "rejected"
+)
+
+// MaxRecordIDLen is the longest record id the server accepts.
+const MaxRecordIDLen = 64
+
+// MaxMutationsPerPush is the largest batch the server accepts in one push.
+const MaxMutationsPerPush = 1000
+
+// PushRequest is the body of POST /v1/sync/push.
+type PushRequest struct {
+	DeviceID  string     `json:"device_id"`
+	Mutations []Mutation `json:"mutations"`
+}
+
+// Mutation is one change made on a device. For an upsert, Fields carries only
+// the fields changed since BaseVersion (all fields for a new record); a JSON
+// null clears a field. BaseVersion is the record version the device last saw,
+// 0 for a record it created.
+type Mutation struct {
+	MutationID  int64                      `json:"mutation_id"`
+	Collection  string                     `json:"collection"`
+	ID          string                     `json:"id"`
+	Op          string                     `json:"op"`
+	BaseVersion int64                      `json:"base_version"`
+	Fields      map[string]json.RawMessage `json:"fields,omitempty"`
+}
+
+// PushResponse answers a push: one result per mutation, in order.
+type PushResponse struct {
+	Results        []MutationResult `json:"results"`
+	LastMutationID int64            `json:"last_mutation_id"`
+}
+
+// MutationResult is the outcome of one mutation. Version is the record's
+// version after the mutation (0 when nothing was written). ConflictID names
+// the first conflict recorded for it; ConflictIDs names all of them.
+// CanonicalID is set when the record was merged into another one (a duplicate
+// household): the device must use CanonicalID from now on.
+type MutationResult struct {
+	MutationID  int64        `json:"mutation_id"`
+	Status      string       `json:"status"`
+	Version     int64        `json:"version"`
+	ConflictID  string       `json:"conflict_id,omitempty"`
+	ConflictIDs []string     `json:"conflict_ids,omitempty"`
+	CanonicalID string       `json:"canonical_id,omitempty"`
+	Error       *ResultError `json:"error,omitempty"`
+	Replayed    bool         `json:"replayed"`
+}
+
+// ResultError says why a mutation was rejected or what it conflicted with.
+type ResultError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
