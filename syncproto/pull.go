@@ -37,6 +37,9 @@ type RecordMeta struct {
 	Submitted     bool            `json:"submitted,omitempty"`
 	SubmittedAt   string          `json:"submitted_at,omitempty"`
 	AliasOf       string          `json:"alias_of,omitempty"`
+	// LeftScope marks a tombstone of a record that still exists but left
+	// the caller's jurisdiction (its household moved to another village).
+	LeftScope bool `json:"left_scope,omitempty"`
 }
 
 // SignatureState is the signature state of an investigation, in its meta.

@@ -26,20 +26,21 @@ const (
 
 	deviceID = "tab-7f3c2a91"
 
-	householdID     = "01HV7Q0YB4N9Y3K8C2M5T6RD1A"
-	householdAlias  = "01HV9A0B1C2D3E4F5G6H7J8K9M" // a duplicate created offline
-	memberHeadID    = "01HV7Q1C7WQX4M2N8P5R3S6T9V"
-	memberSpouseID  = "01HV7Q1J3ZK6F8H2G4D9B7C5XE"
-	memberMovedID   = "01HV7Q1N5P7Q9R1S3T5V7W9X1Y"
-	signatureZhang  = "01HV7Q6T2W9X5Y8Z3A6B4C7D0E"
-	signatureLi     = "01HV7Q6V3X0Y6Z9A4B7C5D8E1F"
-	conflictField   = "01HV8C0A1B2C3D4E5F6G7H8J9K"
-	conflictPerson  = "01HV8C1B2C3D4E5F6G7H8J9K0M"
-	conflictDup     = "01HV8C2C3D4E5F6G7H8J9K0M1N"
-	headIDNumber    = "11010519491231002X"
-	spouseIDNumber  = "440524188001010014"
-	photoSHA256     = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-	photoSHA256Have = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"
+	householdID      = "01HV7Q0YB4N9Y3K8C2M5T6RD1A"
+	householdAlias   = "01HV9A0B1C2D3E4F5G6H7J8K9M" // a duplicate created offline
+	memberHeadID     = "01HV7Q1C7WQX4M2N8P5R3S6T9V"
+	memberSpouseID   = "01HV7Q1J3ZK6F8H2G4D9B7C5XE"
+	memberMovedID    = "01HV7Q1N5P7Q9R1S3T5V7W9X1Y"
+	householdMovedID = "01HV5H0A1B2C3D4E5F6G7H8J9K" // moved to a village outside the caller's subtree
+	signatureZhang   = "01HV7Q6T2W9X5Y8Z3A6B4C7D0E"
+	signatureLi      = "01HV7Q6V3X0Y6Z9A4B7C5D8E1F"
+	conflictField    = "01HV8C0A1B2C3D4E5F6G7H8J9K"
+	conflictPerson   = "01HV8C1B2C3D4E5F6G7H8J9K0M"
+	conflictDup      = "01HV8C2C3D4E5F6G7H8J9K0M1N"
+	headIDNumber     = "11010519491231002X"
+	spouseIDNumber   = "440524188001010014"
+	photoSHA256      = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	photoSHA256Have  = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"
 )
 
 func raw(s string) json.RawMessage { return json.RawMessage(s) }
@@ -120,15 +121,15 @@ func wireExamples(t *testing.T) map[string]any {
 				PublicKey: "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", CreatedAt: "2023-11-20T03:00:00Z",
 				RevokedAt: "2024-02-29T08:00:00Z"},
 		}},
-		"problem_refresh_token_reused": syncproto.Problem{Type: "about:blank", Title: "Unauthorized", Status: 401,
+		"problem_refresh_token_reused": syncproto.Problem{Type: "https://ruhu.dev/problems/refresh_token_reused", Title: "Unauthorized", Status: 401,
 			Detail: "refresh token was already used; all sessions of this login were revoked", Code: syncproto.CodeRefreshReused},
-		"problem_dual_signature_required": syncproto.Problem{Type: "about:blank", Title: "Conflict", Status: 409,
+		"problem_dual_signature_required": syncproto.Problem{Type: "https://ruhu.dev/problems/dual_signature_required", Title: "Conflict", Status: 409,
 			Detail: "the current content has 1 valid signature, 2 are required", Code: syncproto.CodeDualSignatureRequired},
 		"push_request": syncproto.PushRequest{DeviceID: deviceID, Mutations: []syncproto.Mutation{
 			{MutationID: 100, Collection: syncproto.CollMembers, ID: memberMovedID, Op: syncproto.OpDelete, BaseVersion: 1150},
 			{MutationID: 101, Collection: syncproto.CollHouseholds, ID: householdAlias, Op: syncproto.OpUpsert, Fields: map[string]json.RawMessage{
 				"unit_id": raw(`"` + unitVillage + `"`), "head_name": raw(`"张建国"`), "head_id_number": raw(`"` + headIDNumber + `"`),
-				"address": raw(`"石桥镇石桥村三组17号"`), "category": raw(`"dibao"`), "contact_phone": raw(`"13800000000"`),
+				"address": raw(`"石桥镇石桥村三组17号"`), "category": raw(`"dibao"`), "contact_phone": raw(`"13900000000"`),
 			}},
 			{MutationID: 102, Collection: syncproto.CollMembers, ID: memberSpouseID, Op: syncproto.OpUpsert, Fields: map[string]json.RawMessage{
 				"household_id": raw(`"` + householdAlias + `"`), "name": raw(`"王秀英"`), "id_number": raw(`"` + spouseIDNumber + `"`),
@@ -144,19 +145,14 @@ func wireExamples(t *testing.T) map[string]any {
 		}},
 		"push_response": syncproto.PushResponse{LastMutationID: 105, Results: []syncproto.MutationResult{
 			{MutationID: 100, Status: syncproto.StatusApplied, Version: 1199, Replayed: true},
-			{MutationID: 101, Status: syncproto.StatusMerged, Version: 1201, CanonicalID: householdID,
-				ConflictID: conflictDup, ConflictIDs: []string{conflictDup},
-				Error: &syncproto.ResultError{Code: syncproto.CodeDuplicateHousehold, Message: "a household with this head_id_number exists; merged into " + householdID}},
+			{MutationID: 101, Status: syncproto.StatusMerged, Version: 1190, CanonicalID: householdID},
 			{MutationID: 102, Status: syncproto.StatusApplied, Version: 1202},
 			{MutationID: 103, Status: syncproto.StatusConflict, Version: 1203, ConflictID: conflictField, ConflictIDs: []string{conflictField}},
 			{MutationID: 104, Status: syncproto.StatusRejected,
 				Error: &syncproto.ResultError{Code: syncproto.CodeInvalidIDNumber, Message: "id_number: check character does not match"}},
 			{MutationID: 105, Status: syncproto.StatusApplied, Version: 1204},
 		}},
-		"pull_response": syncproto.PullResponse{Cursor: "djE6MTIwNA", HasMore: false, Changes: []syncproto.Change{
-			{Collection: syncproto.CollInvestigations, ID: exampleInvestigationID, Version: 1180,
-				Fields: compact(t, exampleInvestigationFields),
-				Meta:   metaJSON(t, syncproto.RecordMeta{Signatures: &syncproto.SignatureState{ContentHash: hash, ValidSigners: []string{userZhang}}})},
+		"pull_response": syncproto.PullResponse{Cursor: "djE6MTIwNg", HasMore: false, Changes: []syncproto.Change{
 			{Collection: syncproto.CollMembers, ID: memberMovedID, Version: 1199, Deleted: true, Fields: raw(`{}`), Meta: raw(`{}`)},
 			{Collection: syncproto.CollMembers, ID: memberSpouseID, Version: 1202, Fields: compact(t, `{
 				"household_id": "`+householdID+`", "name": "王秀英", "id_number": "`+spouseIDNumber+`",
@@ -166,25 +162,31 @@ func wireExamples(t *testing.T) map[string]any {
 				"address": "石桥镇石桥村三组17号", "hukou_type": "rural", "category": "dibao",
 				"contact_phone": "13900000000", "source": "application",
 				"application_date": "2024-03-02", "single_person": false, "notes": "2024年3月起长期透析"}`),
-				Meta: raw(`{"open_conflicts":2}`)},
+				Meta: metaJSON(t, syncproto.RecordMeta{OpenConflicts: 1})},
 			{Collection: syncproto.CollSignatures, ID: signatureZhang, Version: 1204, Fields: sigFields, Meta: raw(`{}`)},
+			{Collection: syncproto.CollInvestigations, ID: exampleInvestigationID, Version: 1205,
+				Fields: compact(t, exampleInvestigationFields),
+				Meta:   metaJSON(t, syncproto.RecordMeta{Signatures: &syncproto.SignatureState{ContentHash: hash, ValidSigners: []string{userZhang}}})},
+			{Collection: syncproto.CollHouseholds, ID: householdMovedID, Version: 1206, Deleted: true, Fields: raw(`{}`),
+				Meta: metaJSON(t, syncproto.RecordMeta{LeftScope: true})},
 		}},
-		"pull_response_empty": syncproto.PullResponse{Changes: []syncproto.Change{}, Cursor: "djE6MTIwNA"},
+		"pull_response_empty": syncproto.PullResponse{Changes: []syncproto.Change{}, Cursor: "djE6MTIwNg"},
 		"conflict_list": syncproto.ConflictList{Conflicts: []syncproto.Conflict{
+			{ID: conflictDup, Kind: syncproto.KindDuplicateHousehold, Collection: syncproto.CollHouseholds, RecordID: householdID,
+				Field: "contact_phone", ServerValue: raw(`"13900000000"`), ClientValue: raw(`"13800000000"`),
+				DeviceID: "tab-0c1d2e3f", UserID: userLi, CreatedAt: "2024-03-10T01:00:00Z", Status: syncproto.ConflictResolved,
+				Op: syncproto.OpUpsert, Resolution: raw(`{"choice":"server"}`), ResolvedBy: userWang,
+				ResolvedAt: "2024-03-11T06:00:00Z", Version: 1120},
 			{ID: conflictField, Kind: syncproto.KindField, Collection: syncproto.CollHouseholds, RecordID: householdID,
 				Field: "address", ServerValue: raw(`"石桥镇石桥村三组17号"`),
 				ClientValue: raw(`"石桥镇石桥村三组18号"`), BaseVersion: 1150, DeviceID: deviceID, UserID: userZhang,
 				CreatedAt: "2024-03-18T02:05:11Z", Status: syncproto.ConflictOpen, Op: syncproto.OpUpsert},
 			{ID: conflictPerson, Kind: syncproto.KindPersonInTwoHouseholds, Collection: syncproto.CollMembers, RecordID: "01HV7Q1W9X1Y3Z5A7B9C1D3E5F",
-				ServerValue: raw(`{"household_id":"01HV6M0A1B2C3D4E5F6G7H8J9K"}`),
+				Field:       "id_number",
+				ServerValue: raw(`{"household_id":"01HV6M0A1B2C3D4E5F6G7H8J9K","member_id":"01HV6M1B2C3D4E5F6G7H8J9K0M"}`),
 				ClientValue: compact(t, `{"household_id": "`+householdID+`", "name": "张建军", "id_number": "110105197003070018", "relation": "弟弟"}`),
-				DeviceID:    deviceID, UserID: userLi, CreatedAt: "2024-03-18T02:05:11Z", Status: syncproto.ConflictOpen,
-				Detail: "id_number is a live member of another household", Op: syncproto.OpUpsert},
-			{ID: conflictDup, Kind: syncproto.KindDuplicateHousehold, Collection: syncproto.CollHouseholds, RecordID: householdID,
-				Field: "contact_phone", ServerValue: raw(`"13900000000"`), ClientValue: raw(`"13800000000"`),
-				DeviceID: deviceID, UserID: userZhang, CreatedAt: "2024-03-18T02:05:11Z", Status: syncproto.ConflictResolved,
-				Detail: "household " + householdAlias + " merged into " + householdID, Op: syncproto.OpUpsert,
-				Resolution: raw(`"13800000000"`), ResolvedBy: userWang, ResolvedAt: "2024-03-19T06:00:00Z", Version: 1210},
+				DeviceID:    "tab-0c1d2e3f", UserID: userLi, CreatedAt: "2024-03-18T02:07:40Z", Status: syncproto.ConflictOpen,
+				Detail: "this ID number is already a member of another household (拆户拼户); nothing was applied", Op: syncproto.OpUpsert},
 		}},
 		"conflict_list_empty":          syncproto.ConflictList{Conflicts: []syncproto.Conflict{}},
 		"resolve_request_choice":       syncproto.ResolveRequest{Choice: syncproto.ChoiceClient},
