@@ -9,6 +9,9 @@ const (
 	KindPersonInTwoHouseholds = "person_in_two_households"
 	KindDuplicateHousehold    = "duplicate_household"
 	KindSignedContentLocked   = "signed_content_locked"
+	// KindDuplicateMember: the same person added twice to one household
+	// (typically by two tablets); the second record was merged into the first.
+	KindDuplicateMember = "duplicate_member"
 )
 
 // Conflict statuses.

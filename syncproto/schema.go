@@ -107,13 +107,17 @@ var Schemas = map[string]Schema{
 	},
 	CollSignatures: {
 		Required:  []string{"investigation_id", "key_id", "content_hash", "signature", "signed_at"},
-		Immutable: []string{"investigation_id", "key_id", "content_hash", "signature", "signed_at"},
+		Immutable: []string{"investigation_id", "key_id", "content_hash", "signature", "signed_at", "signer_id"},
 		Fields: map[string]FieldSpec{
 			"investigation_id": {Type: TRef},
 			"key_id":           {Type: TString, Max: 64},
 			"content_hash":     {Type: TString, Max: 64},
 			"signature":        {Type: TString, Max: 200},
 			"signed_at":        {Type: TDateTime},
+			// signer_id, when sent, must name the key's owner.
+			"signer_id": {Type: TRef},
+			// role the signer signs in (investigator, reviewer, inspector).
+			"role": {Type: TString, Max: 40},
 		},
 	},
 }

@@ -1,0 +1,41 @@
+# ruhu — see README.md. The two set-up commands are `make run` and `make test`.
+GO        ?= go
+DATA      ?= ./data
+ADDR      ?= 127.0.0.1:8080
+BIN       := bin
+STATICCHECK_VERSION ?= 2025.1.1
+
+.PHONY: run test lint bench build fuzz clean
+
+## run: build, seed the demo county on first start, and serve on $(ADDR)
+run: build
+	$(BIN)/ruhu demo --data $(DATA)
+	$(BIN)/ruhu serve --data $(DATA) --addr $(ADDR)
+
+## test: the whole test suite, with the race detector
+test:
+	$(GO) test -race -count=1 ./...
+
+## lint: vet, gofmt check, staticcheck
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+## bench: speed and memory targets (push/pull vs raw SQLite, photo ingest vs raw decode)
+bench:
+	$(GO) test -run='^$$' -bench=. -benchtime=3x -benchmem ./...
+
+## build: static, CGO-free binaries
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ruhu ./server/cmd/ruhu
+	@if [ -d clientsdk/cmd/ruhu-tablet ]; then CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ruhu-tablet ./clientsdk/cmd/ruhu-tablet; fi
+
+## fuzz: a short run of every fuzz target
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=20s $$pkg || exit 1; done; done
+
+clean:
+	rm -rf $(BIN)

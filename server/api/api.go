@@ -1,0 +1,151 @@
+// Package api is ruhu's HTTP adapter: one Echo router, problem+json errors,
+// bearer authentication. Every URL of the service is in routes below.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/ruhu-org/ruhu/server"
+	"github.com/ruhu-org/ruhu/syncproto"
+)
+
+// Deps are the services the API calls.
+type Deps struct {
+	Auth           server.AuthService
+	Admin          server.AdminService
+	Keys           server.KeyService
+	Sync           server.SyncService
+	Conflicts      server.ConflictService
+	Investigations server.InvestigationService
+	Hasher         server.PasswordHasher
+	// Ready reports whether the database answers (GET /readyz).
+	Ready func(ctx context.Context) error
+	// Uploads serves the tus resumable-upload protocol under /v1/uploads/
+	// (optional).
+	Uploads http.Handler
+	Log     *slog.Logger
+	// MaxBody bounds JSON request bodies (default 16 MiB).
+	MaxBody int64
+}
+
+// Server is the HTTP API.
+type Server struct {
+	deps Deps
+	echo *echo.Echo
+}
+
+// New builds the router.
+func New(d Deps) *Server {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.MaxBody <= 0 {
+		d.MaxBody = 16 << 20
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(d.Log)
+	s := &Server{deps: d, echo: e}
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		d.Log.Error("panic", "path", c.Path(), "err", err, "stack", string(stack))
+		return err
+	}}))
+	e.Use(accessLog(d.Log))
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("Ruhu-Protocol", strconv.Itoa(syncproto.ProtocolVersion))
+			h.Set("X-Content-Type-Options", "nosniff")
+			return next(c)
+		}
+	})
+	s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// routes is the one route table of the service.
+func (s *Server) routes() {
+	e := s.echo
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+
+	v1 := e.Group("/v1")
+	v1.POST("/auth/login", s.login)
+	v1.POST("/auth/refresh", s.refresh)
+
+	authed := v1.Group("", s.requireAuth)
+	authed.POST("/auth/logout", s.logout)
+	authed.GET("/me", s.me)
+
+	admin := authed.Group("/admin", requireRole(syncproto.RoleAdmin))
+	admin.POST("/units", s.createUnit)
+	admin.GET("/units", s.listUnits)
+	admin.POST("/users", s.createUser)
+	admin.GET("/users", s.listUsers)
+	admin.POST("/relatives", s.addRelative)
+	admin.GET("/relatives", s.listRelatives)
+
+	authed.POST("/keys", s.registerKey)
+	authed.GET("/keys", s.listKeys)
+	authed.DELETE("/keys/:key_id", s.revokeKey)
+
+	field := authed.Group("", requireRole(server.FieldRoles...))
+	field.POST("/sync/push", s.push)
+	field.GET("/sync/pull", s.pull)
+	field.GET("/conflicts", s.listConflicts)
+	field.POST("/conflicts/:id/resolve", s.resolveConflict)
+	field.POST("/investigations/:id/submit", s.submitInvestigation,
+		requireRole(syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector))
+
+	if s.deps.Uploads != nil {
+		up := echo.WrapHandler(http.StripPrefix("/v1/uploads", s.deps.Uploads))
+		authed.Any("/uploads", up)
+		authed.Any("/uploads/*", up)
+	}
+}
+
+// bind decodes a JSON body into v, refusing oversized or malformed input.
+func (s *Server) bind(c echo.Context, v any) error {
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, s.deps.MaxBody)
+	dec := json.NewDecoder(body)
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return server.Errorf(syncproto.CodePayloadTooLarge, "the request body is larger than %d bytes", s.deps.MaxBody)
+		}
+		if errors.Is(err, io.EOF) {
+			return server.Errorf(syncproto.CodeInvalidJSON, "the request body is empty")
+		}
+		return server.Errorf(syncproto.CodeInvalidJSON, "the request body is not valid JSON for this endpoint")
+	}
+	if dec.More() {
+		return server.Errorf(syncproto.CodeInvalidJSON, "the request body holds more than one JSON value")
+	}
+	return nil
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	if s.deps.Ready != nil {
+		if err := s.deps.Ready(c.Request().Context()); err != nil {
+			s.deps.Log.Error("readyz", "err", err)
+			return problem(c, http.StatusServiceUnavailable, "not_ready", "the database is not reachable")
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}

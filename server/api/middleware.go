@@ -1,0 +1,71 @@
+package api
+
+import (
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ruhu-org/ruhu/server"
+	"github.com/ruhu-org/ruhu/syncproto"
+)
+
+const actorKey = "ruhu.actor"
+
+// actorOf returns the authenticated caller set by requireAuth.
+func actorOf(c echo.Context) *server.Actor {
+	a, _ := c.Get(actorKey).(*server.Actor)
+	return a
+}
+
+// requireAuth verifies the bearer token and puts the actor in the context.
+func (s *Server) requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || token == "" {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="ruhu"`)
+			return server.Errorf(syncproto.CodeUnauthenticated, "a bearer token is required")
+		}
+		a, err := s.deps.Auth.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+		if err != nil {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="ruhu", error="invalid_token"`)
+			return err
+		}
+		c.Set(actorKey, a)
+		return next(c)
+	}
+}
+
+// requireRole refuses actors without at least one of roles.
+func requireRole(roles ...string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if !actorOf(c).HasAny(roles...) {
+				return server.Errorf(syncproto.CodeForbidden, "this needs one of the roles %s", strings.Join(roles, ", "))
+			}
+			return next(c)
+		}
+	}
+}
+
+// accessLog logs one structured line per request.
+func accessLog(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			err := next(c)
+			if err != nil {
+				c.Error(err)
+			}
+			attrs := []any{"method", c.Request().Method, "path", c.Path(), "status", c.Response().Status,
+				"bytes", c.Response().Size, "ms", time.Since(start).Milliseconds(), "ip", c.RealIP()}
+			if a := actorOf(c); a != nil {
+				attrs = append(attrs, "user", a.UserID, "device", a.DeviceID)
+			}
+			log.InfoContext(c.Request().Context(), "http", attrs...)
+			return nil
+		}
+	}
+}

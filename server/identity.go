@@ -1,0 +1,131 @@
+package server
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ruhu-org/ruhu/syncproto"
+)
+
+// Actor is the authenticated caller of a service method: who, from which
+// device, with which roles, and the org unit whose subtree bounds every read
+// and write they make.
+type Actor struct {
+	UserID    string
+	Username  string
+	Name      string // display name
+	UnitID    string
+	UnitPath  string // '/county/township/village/' of UnitID
+	DeviceID  string
+	SessionID string
+	Roles     []string
+}
+
+// Wire returns the actor as the user object sent to clients.
+func (a *Actor) Wire() syncproto.User {
+	roles := a.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	return syncproto.User{ID: a.UserID, Username: a.Username, DisplayName: a.Name, Roles: roles, UnitID: a.UnitID}
+}
+
+// Has reports whether the actor holds role.
+func (a *Actor) Has(role string) bool { return slices.Contains(a.Roles, role) }
+
+// HasAny reports whether the actor holds at least one of roles.
+func (a *Actor) HasAny(roles ...string) bool {
+	for _, r := range roles {
+		if a.Has(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Covers reports whether the unit with path lies in the actor's subtree.
+func (a *Actor) Covers(path string) bool {
+	return a.UnitPath != "" && strings.HasPrefix(path, a.UnitPath)
+}
+
+// FieldRoles are the roles that may read and write household records
+// (households, members, investigations, signatures, photos). The admin role
+// manages units and users and does not see personal data.
+var FieldRoles = []string{
+	syncproto.RoleVillageWorker, syncproto.RoleVillageCommittee,
+	syncproto.RoleTownshipReviewer, syncproto.RoleCountyApprover, syncproto.RoleInspector,
+}
+
+// SignerRoles may sign an investigation form.
+var SignerRoles = []string{
+	syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector,
+}
+
+// ValidRole reports whether r is a known role.
+func ValidRole(r string) bool { return slices.Contains(syncproto.AllRoles, r) }
+
+// Unit is a node of the org-unit tree.
+type Unit struct {
+	ID       string
+	ParentID string
+	Name     string
+	Level    string
+	Path     string
+}
+
+// ParentLevel returns the level a unit of the given level must hang under,
+// and "" for a county (the root).
+func ParentLevel(level string) string {
+	switch level {
+	case syncproto.LevelTownship:
+		return syncproto.LevelCounty
+	case syncproto.LevelVillage:
+		return syncproto.LevelTownship
+	}
+	return ""
+}
+
+// User is a person with an account.
+type User struct {
+	ID           string
+	Username     string
+	DisplayName  string
+	UnitID       string
+	UnitPath     string
+	IDNumber     string
+	Roles        []string
+	PasswordHash string
+	Disabled     bool
+	CreatedAt    time.Time
+}
+
+// Wire returns the user as sent to clients.
+func (u *User) Wire() syncproto.User {
+	roles := u.Roles
+	if roles == nil {
+		roles = []string{}
+	}
+	return syncproto.User{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Roles: roles, UnitID: u.UnitID}
+}
+
+// Session is one login of a user on one device: a family of refresh tokens.
+type Session struct {
+	ID        string
+	UserID    string
+	DeviceID  string
+	CreatedAt time.Time
+	RevokedAt time.Time
+}
+
+// AuditEntry is one row of the hash-chained audit log.
+type AuditEntry struct {
+	Seq        int64
+	At         time.Time
+	ActorID    string
+	DeviceID   string
+	Action     string
+	ObjectType string
+	ObjectID   string
+	Detail     any // marshalled to JSON
+}

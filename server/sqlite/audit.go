@@ -1,0 +1,127 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ruhu-org/ruhu/server"
+)
+
+// genesisHash is the prev_hash of the first audit row.
+const genesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// auditChain appends rows to the audit log inside one write transaction,
+// keeping the chain head in memory between appends.
+type auditChain struct {
+	tx   *sql.Tx
+	seq  int64
+	hash string
+	now  func() time.Time
+}
+
+func (db *DB) newAuditChain(ctx context.Context, tx *sql.Tx) (*auditChain, error) {
+	c := &auditChain{tx: tx, hash: genesisHash, now: db.Now}
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&c.seq, &c.hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("audit head: %w", err)
+	}
+	return c, nil
+}
+
+// auditRow is the hashed form of a row; field order is fixed.
+type auditRow struct {
+	Seq        int64  `json:"seq"`
+	At         string `json:"at"`
+	ActorID    string `json:"actor_id"`
+	DeviceID   string `json:"device_id"`
+	Action     string `json:"action"`
+	ObjectType string `json:"object_type"`
+	ObjectID   string `json:"object_id"`
+	Detail     string `json:"detail"`
+}
+
+func rowHash(prev string, r auditRow) string {
+	b, _ := json.Marshal(r) // a struct of strings and an int cannot fail
+	h := sha256.New()
+	h.Write([]byte(prev))
+	h.Write([]byte{'\n'})
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (c *auditChain) append(ctx context.Context, e server.AuditEntry) error {
+	detail, err := json.Marshal(e.Detail)
+	if err != nil {
+		return fmt.Errorf("audit detail: %w", err)
+	}
+	at := e.At
+	if at.IsZero() {
+		at = c.now()
+	}
+	r := auditRow{Seq: c.seq + 1, At: at.UTC().Format(time.RFC3339Nano), ActorID: e.ActorID, DeviceID: e.DeviceID,
+		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, Detail: string(detail)}
+	h := rowHash(c.hash, r)
+	_, err = c.tx.ExecContext(ctx, `INSERT INTO audit_log
+		(seq, at, actor_id, device_id, action, object_type, object_id, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Seq, r.At, r.ActorID, r.DeviceID, r.Action, r.ObjectType, r.ObjectID, r.Detail, c.hash, h)
+	if err != nil {
+		return fmt.Errorf("append audit: %w", err)
+	}
+	c.seq, c.hash = r.Seq, h
+	return nil
+}
+
+// Audit appends one entry in its own transaction.
+func (db *DB) Audit(ctx context.Context, e server.AuditEntry) error {
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		c, err := db.newAuditChain(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return c.append(ctx, e)
+	})
+}
+
+// AuditBreak describes the first row whose chain does not verify.
+type AuditBreak struct {
+	Seq    int64
+	Reason string
+}
+
+// VerifyAudit recomputes the whole chain. It returns the number of rows
+// checked and the first break, or nil when the chain is intact.
+func (db *DB) VerifyAudit(ctx context.Context) (int64, *AuditBreak, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT seq, at, actor_id, device_id, action, object_type,
+		object_id, detail, prev_hash, hash FROM audit_log ORDER BY seq`)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read audit: %w", err)
+	}
+	defer rows.Close()
+	prev, want, n := genesisHash, int64(1), int64(0)
+	for rows.Next() {
+		var r auditRow
+		var prevHash, hash string
+		if err := rows.Scan(&r.Seq, &r.At, &r.ActorID, &r.DeviceID, &r.Action, &r.ObjectType,
+			&r.ObjectID, &r.Detail, &prevHash, &hash); err != nil {
+			return n, nil, err
+		}
+		n++
+		switch {
+		case r.Seq != want:
+			return n, &AuditBreak{r.Seq, fmt.Sprintf("expected row %d: a row is missing", want)}, nil
+		case prevHash != prev:
+			return n, &AuditBreak{r.Seq, "prev_hash does not match the previous row's hash"}, nil
+		case rowHash(prev, r) != hash:
+			return n, &AuditBreak{r.Seq, "row content does not match its hash (edited)"}, nil
+		}
+		prev, want = hash, want+1
+	}
+	return n, nil, rows.Err()
+}

@@ -1,0 +1,230 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/ruhu-org/ruhu/server"
+	"github.com/ruhu-org/ruhu/syncproto"
+)
+
+// pushTx is the state of one push (or resolution) inside its write
+// transaction: the actor, the unit tree, the version sequence and the audit
+// chain head, all kept in memory and flushed at the end.
+type pushTx struct {
+	db    *DB
+	ctx   context.Context
+	tx    *sql.Tx
+	a     *server.Actor
+	units map[string]server.Unit
+	audit *auditChain
+	seq   int64
+	now   string
+	// mutation being applied, for conflict rows
+	m *syncproto.Mutation
+}
+
+func (db *DB) beginPush(ctx context.Context, tx *sql.Tx, a *server.Actor) (*pushTx, error) {
+	p := &pushTx{db: db, ctx: ctx, tx: tx, a: a, units: map[string]server.Unit{}, now: db.now()}
+	rows, err := tx.QueryContext(ctx, `SELECT id, coalesce(parent_id, ''), name, level, path FROM units`)
+	if err != nil {
+		return nil, fmt.Errorf("load units: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u server.Unit
+		if err := rows.Scan(&u.ID, &u.ParentID, &u.Name, &u.Level, &u.Path); err != nil {
+			return nil, err
+		}
+		p.units[u.ID] = u
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT value FROM version_seq WHERE id = 1`).Scan(&p.seq); err != nil {
+		return nil, fmt.Errorf("read version sequence: %w", err)
+	}
+	if p.audit, err = db.newAuditChain(ctx, tx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// nextVersion takes the next value of the server-wide sequence.
+func (p *pushTx) nextVersion() int64 {
+	p.seq++
+	return p.seq
+}
+
+// finish writes the sequence back.
+func (p *pushTx) finish() error {
+	_, err := p.tx.ExecContext(p.ctx, `UPDATE version_seq SET value = ? WHERE id = 1`, p.seq)
+	return err
+}
+
+// covers reports whether unit id lies in the actor's subtree.
+func (p *pushTx) covers(unitID string) bool {
+	u, ok := p.units[unitID]
+	return ok && p.a.Covers(u.Path)
+}
+
+// savepoint runs fn inside a savepoint. When fn returns a domain error
+// (*server.Error) everything fn wrote, and the in-memory sequence and audit
+// head, are rolled back and the error is returned; other errors abort.
+func (p *pushTx) savepoint(fn func() error) error {
+	if _, err := p.tx.ExecContext(p.ctx, `SAVEPOINT mutation`); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	seq, aseq, ahash := p.seq, p.audit.seq, p.audit.hash
+	err := fn()
+	var de *server.Error
+	if err != nil && errors.As(err, &de) {
+		if _, rerr := p.tx.ExecContext(p.ctx, `ROLLBACK TO mutation`); rerr != nil {
+			return fmt.Errorf("rollback to savepoint: %w", rerr)
+		}
+		p.seq, p.audit.seq, p.audit.hash = seq, aseq, ahash
+	}
+	if _, rerr := p.tx.ExecContext(p.ctx, `RELEASE mutation`); rerr != nil && err == nil {
+		return fmt.Errorf("release savepoint: %w", rerr)
+	}
+	return err
+}
+
+// Push applies a device's mutations in order, exactly once each, in one
+// transaction. Per-mutation problems become results; only internal errors
+// fail the whole push.
+func (db *DB) Push(ctx context.Context, a *server.Actor, req *syncproto.PushRequest) (*syncproto.PushResponse, error) {
+	resp := &syncproto.PushResponse{Results: make([]syncproto.MutationResult, 0, len(req.Mutations))}
+	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+		resp.Results = resp.Results[:0]
+		p, err := db.beginPush(ctx, tx, a)
+		if err != nil {
+			return err
+		}
+		last, err := deviceLast(ctx, tx, req.DeviceID)
+		if err != nil {
+			return err
+		}
+		start := last
+		for i := range req.Mutations {
+			m := &req.Mutations[i]
+			if m.MutationID <= last {
+				res, err := p.replay(req.DeviceID, m, last)
+				if err != nil {
+					return err
+				}
+				resp.Results = append(resp.Results, res)
+				continue
+			}
+			res, err := p.applyLogged(req.DeviceID, m)
+			if err != nil {
+				return fmt.Errorf("apply mutation %d: %w", m.MutationID, err)
+			}
+			resp.Results = append(resp.Results, res)
+			last = m.MutationID
+		}
+		resp.LastMutationID = last
+		if last != start {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO devices (device_id, last_mutation_id, last_user_id, updated_at)
+				VALUES (?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id,
+				last_user_id = excluded.last_user_id, updated_at = excluded.updated_at`, req.DeviceID, last, a.UserID, p.now); err != nil {
+				return fmt.Errorf("advance device: %w", err)
+			}
+		}
+		return p.finish()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+func deviceLast(ctx context.Context, q querier, device string) (int64, error) {
+	var last int64
+	err := q.QueryRowContext(ctx, `SELECT last_mutation_id FROM devices WHERE device_id = ?`, device).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return last, err
+}
+
+// replay answers a mutation id the device already pushed with its stored
+// result.
+func (p *pushTx) replay(device string, m *syncproto.Mutation, last int64) (syncproto.MutationResult, error) {
+	var stored string
+	err := p.tx.QueryRowContext(p.ctx, `SELECT result FROM mutation_log WHERE device_id = ? AND mutation_id = ?`,
+		device, m.MutationID).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return syncproto.MutationResult{MutationID: m.MutationID, Status: syncproto.StatusRejected,
+			Error: &syncproto.ResultError{Code: syncproto.CodeMutationOutOfOrder,
+				Message: fmt.Sprintf("mutation_id %d is not above the device's last applied id %d", m.MutationID, last)}}, nil
+	}
+	if err != nil {
+		return syncproto.MutationResult{}, fmt.Errorf("find stored result: %w", err)
+	}
+	var res syncproto.MutationResult
+	if err := json.Unmarshal([]byte(stored), &res); err != nil {
+		return res, fmt.Errorf("decode stored result: %w", err)
+	}
+	res.Replayed = true
+	return res, nil
+}
+
+// applyLogged applies one new mutation and records its result.
+func (p *pushTx) applyLogged(device string, m *syncproto.Mutation) (syncproto.MutationResult, error) {
+	p.m = m
+	defer func() { p.m = nil }()
+	var res syncproto.MutationResult
+	var unit string
+	err := p.savepoint(func() error {
+		var err error
+		res, unit, err = p.apply(m)
+		return err
+	})
+	if err != nil && server.ErrorCode(err) == "" {
+		return res, err
+	}
+	if err != nil {
+		res = syncproto.MutationResult{MutationID: m.MutationID, Status: syncproto.StatusRejected,
+			Error: &syncproto.ResultError{Code: server.ErrorCode(err), Message: server.ErrorMessage(err)}}
+		if aerr := p.audit.append(p.ctx, server.AuditEntry{ActorID: p.a.UserID, DeviceID: device, Action: "mutation.rejected",
+			ObjectType: m.Collection, ObjectID: m.ID, Detail: map[string]any{"mutation_id": m.MutationID,
+				"code": res.Error.Code, "message": res.Error.Message}}); aerr != nil {
+			return res, aerr
+		}
+	}
+	res.MutationID = m.MutationID
+	if err := p.logMutation(device, m, res, unit); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func (p *pushTx) logMutation(device string, m *syncproto.Mutation, res syncproto.MutationResult, unit string) error {
+	out, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	var payload any // NULL unless the input must be kept for a person
+	code := ""
+	if res.Status == syncproto.StatusRejected || res.Status == syncproto.StatusConflict {
+		b, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		payload = string(b)
+	}
+	if res.Error != nil {
+		code = res.Error.Code
+	}
+	_, err = p.tx.ExecContext(p.ctx, `INSERT INTO mutation_log (device_id, mutation_id, user_id, collection, record_id, op,
+		base_version, status, error_code, unit_id, result, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		device, m.MutationID, p.a.UserID, m.Collection, m.ID, m.Op, m.BaseVersion, res.Status, code, unit, string(out), payload, p.now)
+	if err != nil {
+		return fmt.Errorf("log mutation: %w", err)
+	}
+	return nil
+}
