@@ -331,7 +331,7 @@ func (p *pushTx) liveByKey(collection, key, except string) (*record, error) {
 	if key == "" {
 		return nil, nil
 	}
-	rs, err := findRecords(p.ctx, p.tx, `collection = ? AND dedupe_key = ? AND deleted = 0 AND id != ?`,
+	rs, err := findRecords(p.ctx, p.tx, `collection = ? AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND id != ?`,
 		collection, key, except)
 	if err != nil || len(rs) == 0 {
 		return nil, err
@@ -347,7 +347,7 @@ func (p *pushTx) findDuplicate(m *syncproto.Mutation, household string) (*record
 	case syncproto.CollHouseholds:
 		return p.liveByKey(m.Collection, stringField(m.Fields, "head_id_number"), "")
 	case syncproto.CollMembers:
-		rs, err := findRecords(p.ctx, p.tx, `collection = 'members' AND dedupe_key = ? AND deleted = 0 AND household_id = ?`,
+		rs, err := findRecords(p.ctx, p.tx, `collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND household_id = ?`,
 			stringField(m.Fields, "id_number"), household)
 		if err != nil || len(rs) == 0 {
 			return nil, err
@@ -419,7 +419,7 @@ func (p *pushTx) checkPersonUnique(m *syncproto.Mutation, cur *record, household
 	if key == "" && cur != nil {
 		key = cur.field("id_number")
 	}
-	rs, err := findRecords(p.ctx, p.tx, `collection = 'members' AND dedupe_key = ? AND deleted = 0 AND id != ? AND household_id != ?
+	rs, err := findRecords(p.ctx, p.tx, `collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND id != ? AND household_id != ?
 		AND household_id IN (SELECT id FROM records WHERE collection = 'households' AND deleted = 0)`, key, m.ID, household)
 	if err != nil || len(rs) == 0 {
 		return "", false, err
