@@ -31,7 +31,7 @@ func (p *pushTx) apply(m *syncproto.Mutation) (syncproto.MutationResult, string,
 	if err := p.rewriteRefs(m.Fields); err != nil {
 		return res, "", err
 	}
-	cur, err := findRecord(p.ctx, p.tx, m.Collection, id)
+	cur, err := findRecord(p.ctx, p, m.Collection, id)
 	if err != nil {
 		return res, "", err
 	}
@@ -47,7 +47,7 @@ func (p *pushTx) apply(m *syncproto.Mutation) (syncproto.MutationResult, string,
 // canonicalID follows an alias left by a duplicate-household merge.
 func (p *pushTx) canonicalID(collection, id string) (string, error) {
 	var canon string
-	err := p.tx.QueryRowContext(p.ctx, `SELECT canonical_id FROM aliases WHERE collection = ? AND alias_id = ?`,
+	err := p.QueryRowContext(p.ctx, `SELECT canonical_id FROM aliases WHERE collection = ? AND alias_id = ?`,
 		collection, id).Scan(&canon)
 	if err != nil {
 		return id, nil //nolint:nilerr // no alias: the id is canonical
@@ -97,7 +97,7 @@ func (p *pushTx) scope(m *syncproto.Mutation, cur *record) (unit, household, par
 		return unit, m.ID, "", nil
 	case syncproto.CollSignatures:
 		parent = pick("investigation_id", curParent)
-		inv, err := findRecord(p.ctx, p.tx, syncproto.CollInvestigations, parent)
+		inv, err := findRecord(p.ctx, p, syncproto.CollInvestigations, parent)
 		if err != nil {
 			return "", "", "", err
 		}
@@ -108,7 +108,7 @@ func (p *pushTx) scope(m *syncproto.Mutation, cur *record) (unit, household, par
 	default:
 		household = pick("household_id", curHH)
 	}
-	hh, err := findRecord(p.ctx, p.tx, syncproto.CollHouseholds, household)
+	hh, err := findRecord(p.ctx, p, syncproto.CollHouseholds, household)
 	if err != nil {
 		return "", "", "", err
 	}
@@ -233,13 +233,13 @@ func (p *pushTx) save(r *record) error {
 			return err
 		}
 	}
-	return saveRecord(p.ctx, p.tx, r, p.now)
+	return saveRecord(p.ctx, p, r, p.now)
 }
 
 // touchInvestigation gives an investigation a new version so that its
 // refreshed signature state reaches every device.
 func (p *pushTx) touchInvestigation(id string) error {
-	inv, err := findRecord(p.ctx, p.tx, syncproto.CollInvestigations, id)
+	inv, err := findRecord(p.ctx, p, syncproto.CollInvestigations, id)
 	if err != nil || inv == nil {
 		return err
 	}
@@ -331,7 +331,7 @@ func (p *pushTx) liveByKey(collection, key, except string) (*record, error) {
 	if key == "" {
 		return nil, nil
 	}
-	rs, err := findRecords(p.ctx, p.tx, `collection = ? AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND id != ?`,
+	rs, err := findRecords(p.ctx, p, `collection = ? AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND id != ?`,
 		collection, key, except)
 	if err != nil || len(rs) == 0 {
 		return nil, err
@@ -347,7 +347,7 @@ func (p *pushTx) findDuplicate(m *syncproto.Mutation, household string) (*record
 	case syncproto.CollHouseholds:
 		return p.liveByKey(m.Collection, stringField(m.Fields, "head_id_number"), "")
 	case syncproto.CollMembers:
-		rs, err := findRecords(p.ctx, p.tx, `collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND household_id = ?`,
+		rs, err := findRecords(p.ctx, p, `collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND household_id = ?`,
 			stringField(m.Fields, "id_number"), household)
 		if err != nil || len(rs) == 0 {
 			return nil, err
@@ -373,7 +373,7 @@ func (p *pushTx) mergeDuplicate(m *syncproto.Mutation, canon *record, res syncpr
 			"the head is already registered in a household outside your jurisdiction; nothing was applied")
 		return p.conflictResult(res, nil, cid), unit, err
 	}
-	if _, err := p.tx.ExecContext(p.ctx, `INSERT INTO aliases (collection, alias_id, canonical_id, created_at) VALUES (?, ?, ?, ?)`,
+	if _, err := p.ExecContext(p.ctx, `INSERT INTO aliases (collection, alias_id, canonical_id, created_at) VALUES (?, ?, ?, ?)`,
 		m.Collection, m.ID, canon.ID, p.now); err != nil {
 		return res, "", err
 	}
@@ -419,7 +419,7 @@ func (p *pushTx) checkPersonUnique(m *syncproto.Mutation, cur *record, household
 	if key == "" && cur != nil {
 		key = cur.field("id_number")
 	}
-	rs, err := findRecords(p.ctx, p.tx, `collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND id != ? AND household_id != ?
+	rs, err := findRecords(p.ctx, p, `collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND id != ? AND household_id != ?
 		AND household_id IN (SELECT id FROM records WHERE collection = 'households' AND deleted = 0)`, key, m.ID, household)
 	if err != nil || len(rs) == 0 {
 		return "", false, err
@@ -433,7 +433,7 @@ func (p *pushTx) checkPersonUnique(m *syncproto.Mutation, cur *record, household
 		}
 		return cid, true, err
 	}
-	hh, err := findRecord(p.ctx, p.tx, syncproto.CollHouseholds, household)
+	hh, err := findRecord(p.ctx, p, syncproto.CollHouseholds, household)
 	if err != nil {
 		return "", false, err
 	}
@@ -449,14 +449,14 @@ func (p *pushTx) moveHousehold(hh *record, fromUnit string) error {
 	if err := p.scopeExit(hh, fromUnit); err != nil {
 		return err
 	}
-	children, err := findRecords(p.ctx, p.tx, `household_id = ? AND collection != 'households'`, hh.ID)
+	children, err := findRecords(p.ctx, p, `household_id = ? AND collection != 'households'`, hh.ID)
 	if err != nil {
 		return err
 	}
 	for _, c := range children {
 		c.UnitID = hh.UnitID
 		c.Version = p.nextVersion()
-		if err := saveRecord(p.ctx, p.tx, c, p.now); err != nil {
+		if err := saveRecord(p.ctx, p, c, p.now); err != nil {
 			return err
 		}
 		if err := p.scopeExit(c, fromUnit); err != nil {
@@ -467,7 +467,7 @@ func (p *pushTx) moveHousehold(hh *record, fromUnit string) error {
 }
 
 func (p *pushTx) scopeExit(r *record, fromUnit string) error {
-	_, err := p.tx.ExecContext(p.ctx, `INSERT INTO scope_exits (version, collection, id, from_unit_id) VALUES (?, ?, ?, ?)`,
+	_, err := p.ExecContext(p.ctx, `INSERT INTO scope_exits (version, collection, id, from_unit_id) VALUES (?, ?, ?, ?)`,
 		r.Version, r.Collection, r.ID, fromUnit)
 	return err
 }

@@ -19,13 +19,13 @@ const genesisHash = "00000000000000000000000000000000000000000000000000000000000
 // auditChain appends rows to the audit log inside one write transaction,
 // keeping the chain head in memory between appends.
 type auditChain struct {
-	tx   *sql.Tx
+	tx   querier
 	seq  int64
 	hash string
 	now  func() time.Time
 }
 
-func (db *DB) newAuditChain(ctx context.Context, tx *sql.Tx) (*auditChain, error) {
+func (db *DB) newAuditChain(ctx context.Context, tx querier) (*auditChain, error) {
 	c := &auditChain{tx: tx, hash: genesisHash, now: db.Now}
 	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&c.seq, &c.hash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {

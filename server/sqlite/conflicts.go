@@ -26,7 +26,7 @@ func (p *pushTx) recordConflictFor(r *record, kind, field string, serverVal, cli
 	if len(clientVal) == 0 {
 		clientVal = json.RawMessage("null")
 	}
-	_, err := p.tx.ExecContext(p.ctx, `INSERT INTO conflicts (id, kind, collection, record_id, field, server_value, client_value,
+	_, err := p.ExecContext(p.ctx, `INSERT INTO conflicts (id, kind, collection, record_id, field, server_value, client_value,
 		base_version, op, detail, device_id, user_id, mutation_id, unit_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, kind, r.Collection, r.ID, field, string(serverVal), string(clientVal), base, op, detail,
@@ -52,7 +52,7 @@ func (p *pushTx) recordConflict(r *record, kind, field string, serverVal, client
 
 func (p *pushTx) refreshConflictCount(r *record) error {
 	var n int
-	if err := p.tx.QueryRowContext(p.ctx, `SELECT count(*) FROM conflicts WHERE collection = ? AND record_id = ? AND status = 'open'`,
+	if err := p.QueryRowContext(p.ctx, `SELECT count(*) FROM conflicts WHERE collection = ? AND record_id = ? AND status = 'open'`,
 		r.Collection, r.ID).Scan(&n); err != nil {
 		return fmt.Errorf("count conflicts: %w", err)
 	}
@@ -139,6 +139,7 @@ func (db *DB) ResolveConflict(ctx context.Context, a *server.Actor, id string, r
 		if err != nil {
 			return err
 		}
+		defer p.close()
 		if !p.covers(unit) {
 			return server.Errorf(syncproto.CodeNotFound, "no conflict %q", id)
 		}
@@ -193,7 +194,7 @@ func (p *pushTx) resolve(c *syncproto.Conflict, req syncproto.ResolveRequest) (i
 // resolutionMutation builds the mutation that carries the chosen value, based
 // on the record's current version so that it cannot conflict by itself.
 func (p *pushTx) resolutionMutation(c *syncproto.Conflict, req syncproto.ResolveRequest) (*syncproto.Mutation, error) {
-	cur, err := findRecord(p.ctx, p.tx, c.Collection, c.RecordID)
+	cur, err := findRecord(p.ctx, p, c.Collection, c.RecordID)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +246,7 @@ func (p *pushTx) undelete(r *record) error {
 }
 
 func (p *pushTx) currentVersion(c *syncproto.Conflict) (int64, error) {
-	cur, err := findRecord(p.ctx, p.tx, c.Collection, c.RecordID)
+	cur, err := findRecord(p.ctx, p, c.Collection, c.RecordID)
 	if err != nil || cur == nil {
 		return 0, err
 	}
@@ -256,11 +257,11 @@ func (p *pushTx) currentVersion(c *syncproto.Conflict) (int64, error) {
 // open-conflict count and audits the decision.
 func (p *pushTx) closeConflict(c *syncproto.Conflict, req syncproto.ResolveRequest, version int64) error {
 	resolution := mustJSON(req)
-	if _, err := p.tx.ExecContext(p.ctx, `UPDATE conflicts SET status = 'resolved', resolution = ?, resolved_by = ?,
+	if _, err := p.ExecContext(p.ctx, `UPDATE conflicts SET status = 'resolved', resolution = ?, resolved_by = ?,
 		resolved_at = ?, version_after = ? WHERE id = ?`, string(resolution), p.a.UserID, p.now, version, c.ID); err != nil {
 		return fmt.Errorf("close conflict: %w", err)
 	}
-	cur, err := findRecord(p.ctx, p.tx, c.Collection, c.RecordID)
+	cur, err := findRecord(p.ctx, p, c.Collection, c.RecordID)
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,59 @@ type pushTx struct {
 	now   string
 	// mutation being applied, for conflict rows
 	m *syncproto.Mutation
+	// stmts caches prepared statements for the transaction: the driver
+	// would otherwise parse the same SQL for every mutation.
+	stmts map[string]*sql.Stmt
+}
+
+func (p *pushTx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := p.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := p.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if p.stmts == nil {
+		p.stmts = map[string]*sql.Stmt{}
+	}
+	p.stmts[q] = s
+	return s, nil
+}
+
+// ExecContext runs a cached prepared statement in the transaction.
+func (p *pushTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	s, err := p.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// QueryContext runs a cached prepared query in the transaction.
+func (p *pushTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := p.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// QueryRowContext runs a cached prepared single-row query.
+func (p *pushTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	s, err := p.stmt(ctx, q)
+	if err != nil {
+		return p.tx.QueryRowContext(ctx, q, args...) // reports the same error on Scan
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+// close releases the cached statements.
+func (p *pushTx) close() {
+	for _, s := range p.stmts {
+		s.Close()
+	}
+	p.stmts = nil
 }
 
 func (db *DB) beginPush(ctx context.Context, tx *sql.Tx, a *server.Actor) (*pushTx, error) {
@@ -47,7 +100,7 @@ func (db *DB) beginPush(ctx context.Context, tx *sql.Tx, a *server.Actor) (*push
 	if err := tx.QueryRowContext(ctx, `SELECT value FROM version_seq WHERE id = 1`).Scan(&p.seq); err != nil {
 		return nil, fmt.Errorf("read version sequence: %w", err)
 	}
-	if p.audit, err = db.newAuditChain(ctx, tx); err != nil {
+	if p.audit, err = db.newAuditChain(ctx, p); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -75,19 +128,19 @@ func (p *pushTx) covers(unitID string) bool {
 // (*server.Error) everything fn wrote, and the in-memory sequence and audit
 // head, are rolled back and the error is returned; other errors abort.
 func (p *pushTx) savepoint(fn func() error) error {
-	if _, err := p.tx.ExecContext(p.ctx, `SAVEPOINT mutation`); err != nil {
+	if _, err := p.ExecContext(p.ctx, `SAVEPOINT mutation`); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	seq, aseq, ahash := p.seq, p.audit.seq, p.audit.hash
 	err := fn()
 	var de *server.Error
 	if err != nil && errors.As(err, &de) {
-		if _, rerr := p.tx.ExecContext(p.ctx, `ROLLBACK TO mutation`); rerr != nil {
+		if _, rerr := p.ExecContext(p.ctx, `ROLLBACK TO mutation`); rerr != nil {
 			return fmt.Errorf("rollback to savepoint: %w", rerr)
 		}
 		p.seq, p.audit.seq, p.audit.hash = seq, aseq, ahash
 	}
-	if _, rerr := p.tx.ExecContext(p.ctx, `RELEASE mutation`); rerr != nil && err == nil {
+	if _, rerr := p.ExecContext(p.ctx, `RELEASE mutation`); rerr != nil && err == nil {
 		return fmt.Errorf("release savepoint: %w", rerr)
 	}
 	return err
@@ -104,6 +157,7 @@ func (db *DB) Push(ctx context.Context, a *server.Actor, req *syncproto.PushRequ
 		if err != nil {
 			return err
 		}
+		defer p.close()
 		last, err := deviceLast(ctx, tx, req.DeviceID)
 		if err != nil {
 			return err
@@ -155,7 +209,7 @@ func deviceLast(ctx context.Context, q querier, device string) (int64, error) {
 // result.
 func (p *pushTx) replay(device string, m *syncproto.Mutation, last int64) (syncproto.MutationResult, error) {
 	var stored string
-	err := p.tx.QueryRowContext(p.ctx, `SELECT result FROM mutation_log WHERE device_id = ? AND mutation_id = ?`,
+	err := p.QueryRowContext(p.ctx, `SELECT result FROM mutation_log WHERE device_id = ? AND mutation_id = ?`,
 		device, m.MutationID).Scan(&stored)
 	if errors.Is(err, sql.ErrNoRows) {
 		return syncproto.MutationResult{MutationID: m.MutationID, Status: syncproto.StatusRejected,
@@ -220,7 +274,7 @@ func (p *pushTx) logMutation(device string, m *syncproto.Mutation, res syncproto
 	if res.Error != nil {
 		code = res.Error.Code
 	}
-	_, err = p.tx.ExecContext(p.ctx, `INSERT INTO mutation_log (device_id, mutation_id, user_id, collection, record_id, op,
+	_, err = p.ExecContext(p.ctx, `INSERT INTO mutation_log (device_id, mutation_id, user_id, collection, record_id, op,
 		base_version, status, error_code, unit_id, result, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		device, m.MutationID, p.a.UserID, m.Collection, m.ID, m.Op, m.BaseVersion, res.Status, code, unit, string(out), payload, p.now)
 	if err != nil {

@@ -81,7 +81,7 @@ func findRecords(ctx context.Context, q querier, where string, args ...any) ([]*
 }
 
 // save writes r at its (new) Version, inserting or moving the row.
-func saveRecord(ctx context.Context, tx *sql.Tx, r *record, now string) error {
+func saveRecord(ctx context.Context, tx querier, r *record, now string) error {
 	fields, err := json.Marshal(r.Fields)
 	if err != nil {
 		return fmt.Errorf("marshal fields: %w", err)

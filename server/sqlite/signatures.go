@@ -25,7 +25,7 @@ func (p *pushTx) refreshSignatureState(inv *record) error {
 	if err != nil {
 		return fmt.Errorf("content hash of %s: %w", inv.ID, err)
 	}
-	rows, err := p.tx.QueryContext(p.ctx, `SELECT DISTINCT k.user_id FROM records s
+	rows, err := p.QueryContext(p.ctx, `SELECT DISTINCT k.user_id FROM records s
 		JOIN signing_keys k ON k.key_id = json_extract(s.fields, '$.key_id')
 		WHERE s.collection = 'signatures' AND s.parent_id = ? AND s.deleted = 0
 		AND json_extract(s.fields, '$.content_hash') = ? ORDER BY k.user_id`, inv.ID, hash)
@@ -53,7 +53,7 @@ func (p *pushTx) refreshSignatureState(inv *record) error {
 // conflict_of_interest, duplicate_signature.
 func (p *pushTx) checkSignature(m *syncproto.Mutation, invID, household string) error {
 	keyID := stringField(m.Fields, "key_id")
-	key, err := findKey(p.ctx, p.tx, keyID)
+	key, err := findKey(p.ctx, p, keyID)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (p *pushTx) checkSignature(m *syncproto.Mutation, invID, household string) 
 	if !syncproto.Verify(pub, hash, stringField(m.Fields, "signature")) {
 		return server.Errorf(syncproto.CodeBadSignature, "the signature does not verify with key %q", keyID)
 	}
-	inv, err := findRecord(p.ctx, p.tx, syncproto.CollInvestigations, invID)
+	inv, err := findRecord(p.ctx, p, syncproto.CollInvestigations, invID)
 	if err != nil {
 		return err
 	}
@@ -81,11 +81,11 @@ func (p *pushTx) checkSignature(m *syncproto.Mutation, invID, household string) 
 	if hash != inv.Meta.Signatures.ContentHash {
 		return server.Errorf(syncproto.CodeStaleContent, "the signed content is not the investigation's current content (%s)", inv.Meta.Signatures.ContentHash)
 	}
-	signer, err := findUser(p.ctx, p.tx, `u.id = ?`, key.UserID)
+	signer, err := findUser(p.ctx, p, `u.id = ?`, key.UserID)
 	if err != nil {
 		return err
 	}
-	hh, err := findRecord(p.ctx, p.tx, syncproto.CollHouseholds, household)
+	hh, err := findRecord(p.ctx, p, syncproto.CollHouseholds, household)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (p *pushTx) checkSignature(m *syncproto.Mutation, invID, household string) 
 // registered close relative (近亲属备案) is.
 func (p *pushTx) checkInterest(signer *server.User, hh *record) error {
 	ids := []string{hh.field("head_id_number")}
-	members, err := findRecords(p.ctx, p.tx, `collection = 'members' AND household_id = ? AND deleted = 0`, hh.ID)
+	members, err := findRecords(p.ctx, p, `collection = 'members' AND household_id = ? AND deleted = 0`, hh.ID)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func (p *pushTx) checkInterest(signer *server.User, hh *record) error {
 	}
 	for _, id := range ids {
 		var n int
-		if err := p.tx.QueryRowContext(p.ctx, `SELECT count(*) FROM relatives WHERE user_id = ? AND id_number = ?`,
+		if err := p.QueryRowContext(p.ctx, `SELECT count(*) FROM relatives WHERE user_id = ? AND id_number = ?`,
 			signer.ID, id).Scan(&n); err != nil {
 			return err
 		}
@@ -141,6 +141,7 @@ func (db *DB) Submit(ctx context.Context, a *server.Actor, id string) (*syncprot
 		if err != nil {
 			return err
 		}
+		defer p.close()
 		inv, err := findRecord(ctx, tx, syncproto.CollInvestigations, id)
 		if err != nil {
 			return err
@@ -181,12 +182,12 @@ func submitResponse(inv *record) *syncproto.SubmitResponse {
 }
 
 func (p *pushTx) checkCommitment(household string) error {
-	required, err := p.db.setting(p.ctx, p.tx, PolicyRequireCommitment, "true")
+	required, err := p.db.setting(p.ctx, p, PolicyRequireCommitment, "true")
 	if err != nil || required != "true" {
 		return err
 	}
 	var n int
-	if err := p.tx.QueryRowContext(p.ctx, `SELECT count(*) FROM records WHERE collection = 'photos' AND household_id = ?
+	if err := p.QueryRowContext(p.ctx, `SELECT count(*) FROM records WHERE collection = 'photos' AND household_id = ?
 		AND deleted = 0 AND json_extract(fields, '$.kind') = 'commitment'`, household).Scan(&n); err != nil {
 		return err
 	}
