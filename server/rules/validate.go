@@ -107,6 +107,14 @@ func validateValue(field string, spec syncproto.FieldSpec, raw json.RawMessage) 
 	if isNull(raw) {
 		return nil
 	}
+	switch spec.Type {
+	case syncproto.TString, syncproto.TRef, syncproto.TEnum, syncproto.TDate, syncproto.TDateTime, syncproto.TIDNumber:
+		s, ok := plainString(raw)
+		if !ok && json.Unmarshal(raw, &s) != nil {
+			return invalid(field, "a string")
+		}
+		return validateString(field, spec, s)
+	}
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -144,6 +152,21 @@ func validateValue(field string, spec syncproto.FieldSpec, raw json.RawMessage) 
 		}
 	}
 	return nil
+}
+
+// plainString returns the content of a JSON string literal that has no
+// escapes and no control characters, without the cost of json.Unmarshal.
+func plainString(raw json.RawMessage) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	return string(body), true
 }
 
 func validateString(field string, spec syncproto.FieldSpec, s string) error {

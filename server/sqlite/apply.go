@@ -46,6 +46,9 @@ func (p *pushTx) apply(m *syncproto.Mutation) (syncproto.MutationResult, string,
 
 // canonicalID follows an alias left by a duplicate-household merge.
 func (p *pushTx) canonicalID(collection, id string) (string, error) {
+	if !p.aliases {
+		return id, nil
+	}
 	var canon string
 	err := p.QueryRowContext(p.ctx, `SELECT canonical_id FROM aliases WHERE collection = ? AND alias_id = ?`,
 		collection, id).Scan(&canon)
@@ -219,10 +222,11 @@ func (p *pushTx) write(m *syncproto.Mutation, cur *record, out merge.Outcome, un
 	default:
 		res.Status = syncproto.StatusApplied
 	}
+	detail := (&objectBuilder{}).int("mutation_id", m.MutationID).int("base_version", m.BaseVersion).
+		int("version", cur.Version).str("status", res.Status).raw("changes", encodeRawMap(out.Apply)).
+		raw("previous", encodeRawMap(prev)).raw("conflicts", mustJSON(ids)).done()
 	err := p.audit.append(p.ctx, server.AuditEntry{ActorID: p.a.UserID, DeviceID: p.a.DeviceID, Action: "record.upsert",
-		ObjectType: cur.Collection, ObjectID: cur.ID, Detail: map[string]any{"mutation_id": m.MutationID,
-			"base_version": m.BaseVersion, "version": cur.Version, "status": res.Status, "changes": out.Apply,
-			"previous": prev, "conflicts": ids}})
+		ObjectType: cur.Collection, ObjectID: cur.ID, Detail: detail})
 	return res, unit, err
 }
 
@@ -377,6 +381,7 @@ func (p *pushTx) mergeDuplicate(m *syncproto.Mutation, canon *record, res syncpr
 		m.Collection, m.ID, canon.ID, p.now); err != nil {
 		return res, "", err
 	}
+	p.aliases = true
 	res.CanonicalID = canon.ID
 	fields := maps.Clone(m.Fields)
 	out := merge.Upsert(&canon.Record, 0, fields)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/ruhu-org/ruhu/server"
@@ -34,7 +35,7 @@ func (db *DB) newAuditChain(ctx context.Context, tx querier) (*auditChain, error
 	return c, nil
 }
 
-// auditRow is the hashed form of a row; field order is fixed.
+// auditRow is one row as hashed.
 type auditRow struct {
 	Seq        int64  `json:"seq"`
 	At         string `json:"at"`
@@ -46,19 +47,31 @@ type auditRow struct {
 	Detail     string `json:"detail"`
 }
 
+// rowHash is SHA-256 over the previous hash and each column of the row,
+// every column length-prefixed so no two rows encode alike.
 func rowHash(prev string, r auditRow) string {
-	b, _ := json.Marshal(r) // a struct of strings and an int cannot fail
 	h := sha256.New()
-	h.Write([]byte(prev))
-	h.Write([]byte{'\n'})
-	h.Write(b)
+	buf := make([]byte, 0, 256)
+	buf = append(buf, prev...)
+	buf = append(buf, '\n')
+	buf = strconv.AppendInt(buf, r.Seq, 10)
+	for _, col := range []string{r.At, r.ActorID, r.DeviceID, r.Action, r.ObjectType, r.ObjectID, r.Detail} {
+		buf = append(buf, '\n')
+		buf = strconv.AppendInt(buf, int64(len(col)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, col...)
+	}
+	h.Write(buf)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
 func (c *auditChain) append(ctx context.Context, e server.AuditEntry) error {
-	detail, err := json.Marshal(e.Detail)
-	if err != nil {
-		return fmt.Errorf("audit detail: %w", err)
+	detail, ok := e.Detail.(rawDetail)
+	if !ok {
+		var err error
+		if detail, err = json.Marshal(e.Detail); err != nil {
+			return fmt.Errorf("audit detail: %w", err)
+		}
 	}
 	at := e.At
 	if at.IsZero() {
@@ -67,7 +80,7 @@ func (c *auditChain) append(ctx context.Context, e server.AuditEntry) error {
 	r := auditRow{Seq: c.seq + 1, At: at.UTC().Format(time.RFC3339Nano), ActorID: e.ActorID, DeviceID: e.DeviceID,
 		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, Detail: string(detail)}
 	h := rowHash(c.hash, r)
-	_, err = c.tx.ExecContext(ctx, `INSERT INTO audit_log
+	_, err := c.tx.ExecContext(ctx, `INSERT INTO audit_log
 		(seq, at, actor_id, device_id, action, object_type, object_id, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Seq, r.At, r.ActorID, r.DeviceID, r.Action, r.ObjectType, r.ObjectID, r.Detail, c.hash, h)

@@ -25,6 +25,10 @@ type pushTx struct {
 	now   string
 	// mutation being applied, for conflict rows
 	m *syncproto.Mutation
+	// wrote is set by every write through ExecContext.
+	wrote bool
+	// aliases is false while the aliases table is empty (no lookups needed).
+	aliases bool
 	// stmts caches prepared statements for the transaction: the driver
 	// would otherwise parse the same SQL for every mutation.
 	stmts map[string]*sql.Stmt
@@ -47,6 +51,7 @@ func (p *pushTx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 
 // ExecContext runs a cached prepared statement in the transaction.
 func (p *pushTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	p.wrote = true
 	s, err := p.stmt(ctx, q)
 	if err != nil {
 		return nil, err
@@ -100,6 +105,9 @@ func (db *DB) beginPush(ctx context.Context, tx *sql.Tx, a *server.Actor) (*push
 	if err := tx.QueryRowContext(ctx, `SELECT value FROM version_seq WHERE id = 1`).Scan(&p.seq); err != nil {
 		return nil, fmt.Errorf("read version sequence: %w", err)
 	}
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM aliases)`).Scan(&p.aliases); err != nil {
+		return nil, fmt.Errorf("aliases: %w", err)
+	}
 	if p.audit, err = db.newAuditChain(ctx, p); err != nil {
 		return nil, err
 	}
@@ -124,24 +132,17 @@ func (p *pushTx) covers(unitID string) bool {
 	return ok && p.a.Covers(u.Path)
 }
 
-// savepoint runs fn inside a savepoint. When fn returns a domain error
-// (*server.Error) everything fn wrote, and the in-memory sequence and audit
-// head, are rolled back and the error is returned; other errors abort.
-func (p *pushTx) savepoint(fn func() error) error {
-	if _, err := p.ExecContext(p.ctx, `SAVEPOINT mutation`); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
-	seq, aseq, ahash := p.seq, p.audit.seq, p.audit.hash
+// guarded runs fn, which applies one mutation. Every check that can reject
+// a mutation (a *server.Error) runs before its first write, so a rejection
+// normally leaves nothing to undo. Should a rejection ever follow a write,
+// the whole push fails instead (its transaction rolls back), so nothing
+// half-written can be committed. This replaces a per-mutation SAVEPOINT,
+// which cost a tenth of push time.
+func (p *pushTx) guarded(fn func() error) error {
+	p.wrote = false
 	err := fn()
-	var de *server.Error
-	if err != nil && errors.As(err, &de) {
-		if _, rerr := p.ExecContext(p.ctx, `ROLLBACK TO mutation`); rerr != nil {
-			return fmt.Errorf("rollback to savepoint: %w", rerr)
-		}
-		p.seq, p.audit.seq, p.audit.hash = seq, aseq, ahash
-	}
-	if _, rerr := p.ExecContext(p.ctx, `RELEASE mutation`); rerr != nil && err == nil {
-		return fmt.Errorf("release savepoint: %w", rerr)
+	if err != nil && p.wrote && server.ErrorCode(err) != "" {
+		return fmt.Errorf("mutation rejected after a write (%v): refusing to commit a partial change", err)
 	}
 	return err
 }
@@ -233,7 +234,7 @@ func (p *pushTx) applyLogged(device string, m *syncproto.Mutation) (syncproto.Mu
 	defer func() { p.m = nil }()
 	var res syncproto.MutationResult
 	var unit string
-	err := p.savepoint(func() error {
+	err := p.guarded(func() error {
 		var err error
 		res, unit, err = p.apply(m)
 		return err

@@ -82,20 +82,7 @@ func findRecords(ctx context.Context, q querier, where string, args ...any) ([]*
 
 // save writes r at its (new) Version, inserting or moving the row.
 func saveRecord(ctx context.Context, tx querier, r *record, now string) error {
-	fields, err := json.Marshal(r.Fields)
-	if err != nil {
-		return fmt.Errorf("marshal fields: %w", err)
-	}
-	if r.Fields == nil {
-		fields = []byte("{}")
-	}
-	fv, err := json.Marshal(r.FieldVersions)
-	if err != nil {
-		return fmt.Errorf("marshal field versions: %w", err)
-	}
-	if r.FieldVersions == nil {
-		fv = []byte("{}")
-	}
+	fields, fv := encodeRawMap(r.Fields), encodeVersions(r.FieldVersions)
 	meta, err := json.Marshal(r.Meta)
 	if err != nil {
 		return fmt.Errorf("marshal meta: %w", err)
@@ -137,9 +124,5 @@ func stringField(fields map[string]json.RawMessage, name string) string {
 
 // fieldsJSON returns the record's fields as a JSON object.
 func (r *record) fieldsJSON() json.RawMessage {
-	if len(r.Fields) == 0 {
-		return json.RawMessage("{}")
-	}
-	b, _ := json.Marshal(r.Fields) // RawMessage values are valid JSON
-	return b
+	return encodeRawMap(r.Fields)
 }

@@ -1,0 +1,117 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// encodeRawMap encodes a field map as a JSON object with sorted keys,
+// copying the (already validated) values verbatim. encoding/json would
+// re-validate and compact every json.RawMessage, which dominated push time.
+func encodeRawMap(m map[string]json.RawMessage) []byte {
+	if len(m) == 0 {
+		return []byte("{}")
+	}
+	keys := sortedKeys(m)
+	n := 2
+	for _, k := range keys {
+		n += len(k) + len(m[k]) + 4
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k)
+		if v := m[k]; len(v) == 0 {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, v...)
+		}
+	}
+	return append(b, '}')
+}
+
+// encodeVersions encodes a field → version map with sorted keys.
+func encodeVersions(m map[string]int64) []byte {
+	if len(m) == 0 {
+		return []byte("{}")
+	}
+	b := make([]byte, 0, 24*len(m))
+	b = append(b, '{')
+	for i, k := range sortedKeys(m) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k)
+		b = strconv.AppendInt(b, m[k], 10)
+	}
+	return append(b, '}')
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// appendKey appends "k": — field names are schema names, plain ASCII; any
+// other key is escaped by encoding/json.
+func appendKey(b []byte, k string) []byte {
+	plain := true
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf || c == '<' || c == '>' || c == '&' {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':')
+		return b
+	}
+	q, _ := json.Marshal(k)
+	b = append(b, q...)
+	return append(b, ':')
+}
+
+// rawDetail is an audit detail already encoded as JSON.
+type rawDetail []byte
+
+// objectBuilder assembles a JSON object from pre-encoded parts.
+type objectBuilder struct{ b []byte }
+
+func (o *objectBuilder) raw(k string, v []byte) *objectBuilder {
+	if len(o.b) == 0 {
+		o.b = append(o.b, '{')
+	} else {
+		o.b = append(o.b, ',')
+	}
+	o.b = appendKey(o.b, k)
+	o.b = append(o.b, v...)
+	return o
+}
+
+func (o *objectBuilder) int(k string, v int64) *objectBuilder {
+	return o.raw(k, strconv.AppendInt(nil, v, 10))
+}
+
+func (o *objectBuilder) str(k, v string) *objectBuilder {
+	q, _ := json.Marshal(v)
+	return o.raw(k, q)
+}
+
+func (o *objectBuilder) done() rawDetail {
+	if len(o.b) == 0 {
+		return rawDetail("{}")
+	}
+	return rawDetail(append(o.b, '}'))
+}
