@@ -107,6 +107,14 @@ func validateValue(field string, spec syncproto.FieldSpec, raw json.RawMessage) 
 	if isNull(raw) {
 		return nil
 	}
+	if _, plain := plainString(raw); !plain {
+		// Everything stored must have an RFC 8785 form, or the record
+		// could never be hashed and signed: no duplicate keys, no lone
+		// surrogates, no numbers beyond float64.
+		if _, err := syncproto.Canonical("v", "v", json.RawMessage(`{"v":`+string(raw)+`}`)); err != nil {
+			return invalid(field, "JSON with a canonical form (no duplicate keys, lone surrogates or out-of-range numbers)")
+		}
+	}
 	switch spec.Type {
 	case syncproto.TString, syncproto.TRef, syncproto.TEnum, syncproto.TDate, syncproto.TDateTime, syncproto.TIDNumber:
 		s, ok := plainString(raw)
