@@ -28,9 +28,11 @@ const (
 
 // Conflict is a value the server did not apply because it collided with
 // another change. Nothing is lost: ClientValue holds what the device sent.
-// For a whole-record conflict (delete_edit, person_in_two_households,
-// signed_content_locked) Field is empty and ClientValue holds the mutation's
-// fields (or null for a delete).
+// For a whole-record conflict (delete_edit, signed_content_locked) Field is
+// empty and ClientValue holds the mutation's fields (or null for a delete).
+// A person_in_two_households conflict names Field "id_number", keeps the
+// member's fields in ClientValue and the other household's ids in
+// ServerValue.
 type Conflict struct {
 	ID          string          `json:"id"`
 	Kind        string          `json:"kind"`
