@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"strings"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -24,6 +25,11 @@ type auditChain struct {
 	seq  int64
 	hash string
 	now  func() time.Time
+	// When buffer is set, rows wait in pending until flush, which writes
+	// them with multi-row INSERTs (a push writes hundreds at once).
+	buffer  bool
+	pending [][]any
+	onWrite func()
 }
 
 func (db *DB) newAuditChain(ctx context.Context, tx querier) (*auditChain, error) {
@@ -80,14 +86,49 @@ func (c *auditChain) append(ctx context.Context, e server.AuditEntry) error {
 	r := auditRow{Seq: c.seq + 1, At: at.UTC().Format(time.RFC3339Nano), ActorID: e.ActorID, DeviceID: e.DeviceID,
 		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, Detail: string(detail)}
 	h := rowHash(c.hash, r)
-	_, err := c.tx.ExecContext(ctx, `INSERT INTO audit_log
-		(seq, at, actor_id, device_id, action, object_type, object_id, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Seq, r.At, r.ActorID, r.DeviceID, r.Action, r.ObjectType, r.ObjectID, r.Detail, c.hash, h)
-	if err != nil {
-		return fmt.Errorf("append audit: %w", err)
-	}
+	row := []any{r.Seq, r.At, r.ActorID, r.DeviceID, r.Action, r.ObjectType, r.ObjectID, r.Detail, c.hash, h}
 	c.seq, c.hash = r.Seq, h
+	if c.buffer {
+		c.pending = append(c.pending, row)
+		if c.onWrite != nil {
+			c.onWrite()
+		}
+		return nil
+	}
+	return bulkInsert(ctx, c.tx, "audit_log", auditCols, [][]any{row})
+}
+
+var auditCols = []string{"seq", "at", "actor_id", "device_id", "action", "object_type", "object_id", "detail", "prev_hash", "hash"}
+
+// flush writes buffered rows.
+func (c *auditChain) flush(ctx context.Context) error {
+	err := bulkInsert(ctx, c.tx, "audit_log", auditCols, c.pending)
+	c.pending = nil
+	return err
+}
+
+// bulkInsert inserts rows with multi-row INSERT statements of at most 64
+// rows each.
+func bulkInsert(ctx context.Context, q querier, table string, cols []string, rows [][]any) error {
+	const chunk = 64
+	for len(rows) > 0 {
+		n := min(chunk, len(rows))
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+		one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+		args := make([]any, 0, n*len(cols))
+		for i := range n {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString(one)
+			args = append(args, rows[i]...)
+		}
+		if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+		rows = rows[n:]
+	}
 	return nil
 }
 

@@ -29,6 +29,10 @@ type pushTx struct {
 	wrote bool
 	// aliases is false while the aliases table is empty (no lookups needed).
 	aliases bool
+	// logged holds this push's mutation_log rows until finish; results
+	// answers replays of ids pushed earlier in the same batch.
+	logged  [][]any
+	results map[int64]string
 	// stmts caches prepared statements for the transaction: the driver
 	// would otherwise parse the same SQL for every mutation.
 	stmts map[string]*sql.Stmt
@@ -111,6 +115,7 @@ func (db *DB) beginPush(ctx context.Context, tx *sql.Tx, a *server.Actor) (*push
 	if p.audit, err = db.newAuditChain(ctx, p); err != nil {
 		return nil, err
 	}
+	p.audit.buffer, p.audit.onWrite = true, func() { p.wrote = true }
 	return p, nil
 }
 
@@ -120,11 +125,21 @@ func (p *pushTx) nextVersion() int64 {
 	return p.seq
 }
 
-// finish writes the sequence back.
+// finish writes the buffered rows and the sequence back.
 func (p *pushTx) finish() error {
+	if err := p.audit.flush(p.ctx); err != nil {
+		return err
+	}
+	if err := bulkInsert(p.ctx, p, "mutation_log", mutationLogCols, p.logged); err != nil {
+		return err
+	}
+	p.logged = nil
 	_, err := p.tx.ExecContext(p.ctx, `UPDATE version_seq SET value = ? WHERE id = 1`, p.seq)
 	return err
 }
+
+var mutationLogCols = []string{"device_id", "mutation_id", "user_id", "collection", "record_id", "op",
+	"base_version", "status", "error_code", "unit_id", "result", "payload", "created_at"}
 
 // covers reports whether unit id lies in the actor's subtree.
 func (p *pushTx) covers(unitID string) bool {
@@ -209,7 +224,15 @@ func deviceLast(ctx context.Context, q querier, device string) (int64, error) {
 // replay answers a mutation id the device already pushed with its stored
 // result.
 func (p *pushTx) replay(device string, m *syncproto.Mutation, last int64) (syncproto.MutationResult, error) {
-	var stored string
+	stored, ok := p.results[m.MutationID]
+	if ok {
+		var res syncproto.MutationResult
+		if err := json.Unmarshal([]byte(stored), &res); err != nil {
+			return res, err
+		}
+		res.Replayed = true
+		return res, nil
+	}
 	err := p.QueryRowContext(p.ctx, `SELECT result FROM mutation_log WHERE device_id = ? AND mutation_id = ?`,
 		device, m.MutationID).Scan(&stored)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -275,11 +298,11 @@ func (p *pushTx) logMutation(device string, m *syncproto.Mutation, res syncproto
 	if res.Error != nil {
 		code = res.Error.Code
 	}
-	_, err = p.ExecContext(p.ctx, `INSERT INTO mutation_log (device_id, mutation_id, user_id, collection, record_id, op,
-		base_version, status, error_code, unit_id, result, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		device, m.MutationID, p.a.UserID, m.Collection, m.ID, m.Op, m.BaseVersion, res.Status, code, unit, string(out), payload, p.now)
-	if err != nil {
-		return fmt.Errorf("log mutation: %w", err)
+	p.logged = append(p.logged, []any{device, m.MutationID, p.a.UserID, m.Collection, m.ID, m.Op, m.BaseVersion,
+		res.Status, code, unit, string(out), payload, p.now})
+	if p.results == nil {
+		p.results = map[int64]string{}
 	}
+	p.results[m.MutationID] = string(out)
 	return nil
 }
