@@ -3,7 +3,7 @@ GO        ?= go
 DATA      ?= ./data
 ADDR      ?= 127.0.0.1:8080
 BIN       := bin
-STATICCHECK_VERSION ?= 2025.1.1
+STATICCHECK_VERSION ?= v0.8.2
 
 .PHONY: run test lint bench build fuzz clean
 
