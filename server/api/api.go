@@ -54,6 +54,10 @@ func New(d Deps) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
+	// The client address keys the login rate limit. X-Forwarded-For is
+	// believed only from a reverse proxy on this host; any other client
+	// could send a fresh address with every attempt.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
 	s := &Server{deps: d, echo: e}
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 		d.Log.Error("panic", "path", c.Path(), "err", err, "stack", string(stack))

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -155,6 +156,10 @@ func auditVerify(ctx context.Context, args []string, stdout io.Writer) (int, err
 	data := dataFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2, err
+	}
+	// Opening would create an empty database and call it intact.
+	if _, err := os.Stat(filepath.Join(*data, sqlite.FileName)); err != nil {
+		return 1, fmt.Errorf("no ruhu database in %s: %w", *data, err)
 	}
 	db, err := sqlite.Open(ctx, *data)
 	if err != nil {
