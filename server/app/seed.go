@@ -25,15 +25,12 @@ func Initialise(ctx context.Context, dir, countyID, countyName, admin, password 
 		return err
 	}
 	defer db.Close()
-	if err := db.CreateRootUnit(ctx, countyID, countyName); err != nil {
-		return err
-	}
 	hash, err := h.Hash(password)
 	if err != nil {
 		return err
 	}
-	_, err = db.CreateFirstAdmin(ctx, syncproto.CreateUserRequest{Username: admin, Password: password,
-		DisplayName: admin, Roles: []string{syncproto.RoleAdmin}, UnitID: countyID}, hash)
+	_, err = db.InitCounty(ctx, countyID, countyName, syncproto.CreateUserRequest{Username: admin, Password: password,
+		DisplayName: admin, Roles: []string{syncproto.RoleAdmin}}, hash)
 	return err
 }
 

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"strings"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -10,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ruhu-org/ruhu/server"

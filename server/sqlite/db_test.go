@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ruhu-org/ruhu/syncproto"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -186,7 +187,8 @@ func TestInitialized(t *testing.T) {
 	if ok, err := Initialized(ctx, dir); ok || err != nil {
 		t.Errorf("migrated but empty: %v %v", ok, err)
 	}
-	if err := db.CreateRootUnit(ctx, "c1", "县"); err != nil {
+	if _, err := db.InitCounty(ctx, "c1", "县", syncproto.CreateUserRequest{Username: "root", Password: "long-enough",
+		DisplayName: "Root", Roles: []string{syncproto.RoleAdmin}}, "hash-root"); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := Initialized(ctx, dir); !ok || err != nil {

@@ -55,20 +55,40 @@ func unitWire(u *server.Unit) *syncproto.Unit {
 	return &syncproto.Unit{ID: u.ID, ParentID: u.ParentID, Name: u.Name, Level: u.Level}
 }
 
-// CreateRootUnit creates the county at the root of the tree. It is used by
-// `ruhu init`, never through the API.
-func (db *DB) CreateRootUnit(ctx context.Context, id, name string) error {
+// InitCounty creates the county at the root of the tree and its first
+// admin in one transaction: either both exist afterwards or neither. It is
+// used by `ruhu init` and the demo seeder, never through the API. Codes:
+// invalid_unit, already_exists and those of CreateUser.
+func (db *DB) InitCounty(ctx context.Context, id, name string, admin syncproto.CreateUserRequest, passwordHash string) (string, error) {
 	if !unitIDRe.MatchString(id) {
-		return server.Errorf(syncproto.CodeInvalidUnit, "unit id %q: use letters, digits, '_', '-', '.'", id)
+		return "", server.Errorf(syncproto.CodeInvalidUnit, "unit id %q: use letters, digits, '_', '-', '.'", id)
 	}
-	return db.writeTx(ctx, func(tx *sql.Tx) error {
+	admin.UnitID = id
+	if err := validateNewUser(&admin); err != nil {
+		return "", err
+	}
+	u := &server.User{ID: db.NewID(), Username: admin.Username, DisplayName: admin.DisplayName, UnitID: id,
+		IDNumber: admin.IDNumber, Roles: admin.Roles, PasswordHash: passwordHash, CreatedAt: db.Now()}
+	err := db.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO units (id, parent_id, name, level, path, created_at)
 			VALUES (?, NULL, ?, 'county', ?, ?)`, id, name, "/"+id+"/", db.now())
 		if isConstraint(err) {
 			return server.Errorf(syncproto.CodeAlreadyExists, "unit %q already exists", id)
 		}
-		return err
+		if err != nil {
+			return fmt.Errorf("insert county: %w", err)
+		}
+		if err := insertUser(ctx, tx, u); err != nil {
+			return err
+		}
+		system := &server.Actor{UserID: "system", DeviceID: "cli"}
+		if err := db.auditTx(ctx, tx, system, "unit.create", "unit", id, map[string]string{"name": name, "level": "county"}); err != nil {
+			return err
+		}
+		return db.auditTx(ctx, tx, system, "user.create", "user", u.ID,
+			map[string]any{"username": u.Username, "unit_id": u.UnitID, "roles": u.Roles})
 	})
+	return u.ID, err
 }
 
 // CreateUnit adds a township under a county or a village under a township,
@@ -238,27 +258,6 @@ func insertUser(ctx context.Context, tx *sql.Tx, u *server.User) error {
 		}
 	}
 	return nil
-}
-
-// CreateFirstAdmin creates a user without an acting admin: used by
-// `ruhu init` and the demo seeder only.
-func (db *DB) CreateFirstAdmin(ctx context.Context, in syncproto.CreateUserRequest, passwordHash string) (string, error) {
-	if err := validateNewUser(&in); err != nil {
-		return "", err
-	}
-	u := &server.User{ID: db.NewID(), Username: in.Username, DisplayName: in.DisplayName, UnitID: in.UnitID,
-		IDNumber: in.IDNumber, Roles: in.Roles, PasswordHash: passwordHash, CreatedAt: db.Now()}
-	err := db.writeTx(ctx, func(tx *sql.Tx) error {
-		if _, err := findUnit(ctx, tx, in.UnitID); err != nil {
-			return err
-		}
-		if err := insertUser(ctx, tx, u); err != nil {
-			return err
-		}
-		return db.auditTx(ctx, tx, &server.Actor{UserID: "system", DeviceID: "cli"}, "user.create", "user", u.ID,
-			map[string]any{"username": u.Username, "unit_id": u.UnitID, "roles": u.Roles})
-	})
-	return u.ID, err
 }
 
 func userDetail(u *server.User) *syncproto.UserDetail {

@@ -37,11 +37,8 @@ func identityDB(t *testing.T) (*DB, *testClock, *server.Actor) {
 	t.Cleanup(func() { db.Close() })
 	clock := &testClock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
 	db.Now = clock.Now
-	if err := db.CreateRootUnit(ctx, "c", "县"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.CreateFirstAdmin(ctx, syncproto.CreateUserRequest{Username: "root", Password: "long-enough",
-		DisplayName: "Root", Roles: []string{syncproto.RoleAdmin}, UnitID: "c"}, "hash-root"); err != nil {
+	if _, err := db.InitCounty(ctx, "c", "县", syncproto.CreateUserRequest{Username: "root", Password: "long-enough",
+		DisplayName: "Root", Roles: []string{syncproto.RoleAdmin}}, "hash-root"); err != nil {
 		t.Fatal(err)
 	}
 	return db, clock, actorOf(t, db, "root", "dev-root")
