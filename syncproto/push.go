@@ -77,3 +77,18 @@ type ResultError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
+
+// Rejection is a rejected mutation kept for review, as listed by
+// GET /v1/rejections.
+type Rejection struct {
+	DeviceID   string       `json:"device_id"`
+	UserID     string       `json:"user_id"`
+	Mutation   Mutation     `json:"mutation"`
+	Error      *ResultError `json:"error"`
+	RejectedAt string       `json:"rejected_at"`
+}
+
+// RejectionList is the body of GET /v1/rejections.
+type RejectionList struct {
+	Rejections []Rejection `json:"rejections"`
+}

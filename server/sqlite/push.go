@@ -268,6 +268,7 @@ func (p *pushTx) applyLogged(device string, m *syncproto.Mutation) (syncproto.Mu
 	if err != nil {
 		res = syncproto.MutationResult{MutationID: m.MutationID, Status: syncproto.StatusRejected,
 			Error: &syncproto.ResultError{Code: server.ErrorCode(err), Message: server.ErrorMessage(err)}}
+		unit = p.a.UnitID // kept for review by the pusher's unit and those above it
 		if aerr := p.audit.append(p.ctx, server.AuditEntry{ActorID: p.a.UserID, DeviceID: device, Action: "mutation.rejected",
 			ObjectType: m.Collection, ObjectID: m.ID, Detail: map[string]any{"mutation_id": m.MutationID,
 				"code": res.Error.Code, "message": res.Error.Message}}); aerr != nil {
