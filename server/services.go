@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/ruhu-org/ruhu/syncproto"
@@ -82,4 +83,78 @@ type InvestigationService interface {
 	// Submit locks an investigation signed by at least two investigators.
 	// Codes: not_found, dual_signature_required, commitment_required.
 	Submit(ctx context.Context, a *Actor, id string) (*syncproto.SubmitResponse, error)
+}
+
+// Photo is the record of a stored photo: which household it documents and
+// what the server read from the file. SHA256 (lowercase hex of the original)
+// is also the record's id in the sync feed, collection "photos".
+type Photo struct {
+	SHA256      string
+	HouseholdID string
+	Kind        string // one of syncproto.PhotoKinds
+	Width       int    // of the upright image
+	Height      int
+	TakenAt     string              // EXIF capture time, RFC 3339, or ""
+	GPS         *syncproto.PhotoGPS // nil when the photo carries no position
+	UploadedBy  string              // user id
+	UploadedAt  time.Time           // AddPhoto sets it from its clock
+	Filename    string              // the name on the device, kept in the audit log only
+}
+
+// PhotoRecords keeps the records of stored photos (server/sqlite). One
+// record per content: a photo is filed under the household of its first
+// upload, and the same bytes cannot be filed under a second household.
+type PhotoRecords interface {
+	// CheckPhotoUpload checks, before any byte is sent, that a may file the
+	// photo sha256 under household, and returns the household's canonical
+	// id (a merged duplicate's alias is followed). Codes: unknown_household,
+	// out_of_scope, already_exists (filed under another household).
+	CheckPhotoUpload(ctx context.Context, a *Actor, sha256, household string) (string, error)
+	// AddPhoto files a stored photo, audited, and gives it a version in the
+	// sync feed. existed is true when the photo was already filed under the
+	// same household (nothing is written). Codes: those of CheckPhotoUpload.
+	AddPhoto(ctx context.Context, a *Actor, p Photo) (existed bool, err error)
+	// FindPhoto returns the record of photo sha256 when its household is in
+	// a's subtree. Code not_found otherwise, so that a photo of another
+	// jurisdiction is indistinguishable from none.
+	FindPhoto(ctx context.Context, a *Actor, sha256 string) (*Photo, error)
+	// PhotosWithoutRecord returns those of shas (lowercase hex) that no live
+	// photo record has, in their order.
+	PhotosWithoutRecord(ctx context.Context, shas []string) ([]string, error)
+}
+
+// PhotoContent is one stored variant of a photo, open for reading.
+type PhotoContent struct {
+	io.ReadSeekCloser
+	ContentType string
+	ModTime     time.Time
+}
+
+// PhotoService serves stored photos (server/photos). Uploads arrive over
+// tus, through the http.Handler the same package builds.
+type PhotoService interface {
+	// Missing returns those of shas the server does not hold (no record, or
+	// no content), so a client uploads only those. Codes: validation_failed
+	// (a hash that is not hex SHA-256, or more than
+	// syncproto.MaxMissingPhotos hashes).
+	Missing(ctx context.Context, a *Actor, shas []string) ([]string, error)
+	// Open opens a variant (syncproto.Variant*) of a photo whose household
+	// is in a's subtree. Code not_found (no such photo or variant, or outside
+	// the subtree).
+	Open(ctx context.Context, a *Actor, sha256, variant string) (*PhotoContent, error)
+}
+
+// actorKey is the context key of ContextWithActor.
+type actorKey struct{}
+
+// ContextWithActor returns ctx carrying the authenticated actor, for
+// handlers that are not Echo's (the tus upload handler).
+func ContextWithActor(ctx context.Context, a *Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFromContext returns the actor set by ContextWithActor, or nil.
+func ActorFromContext(ctx context.Context) *Actor {
+	a, _ := ctx.Value(actorKey{}).(*Actor)
+	return a
 }

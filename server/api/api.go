@@ -30,9 +30,11 @@ type Deps struct {
 	// Ready reports whether the database answers (GET /readyz).
 	Ready func(ctx context.Context) error
 	// Uploads serves the tus resumable-upload protocol under /v1/uploads/
-	// (optional).
+	// (optional); it finds the caller with server.ActorFromContext.
 	Uploads http.Handler
-	Log     *slog.Logger
+	// Photos serves stored photos (optional).
+	Photos server.PhotoService
+	Log    *slog.Logger
 	// MaxBody bounds JSON request bodies (default 16 MiB).
 	MaxBody int64
 }
@@ -114,9 +116,12 @@ func (s *Server) routes() {
 		requireRole(syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector))
 
 	if s.deps.Uploads != nil {
-		up := echo.WrapHandler(http.StripPrefix("/v1/uploads", s.deps.Uploads))
-		authed.Any("/uploads", up)
-		authed.Any("/uploads/*", up)
+		field.Any("/uploads", s.uploads)
+		field.Any("/uploads/*", s.uploads)
+	}
+	if s.deps.Photos != nil {
+		field.POST("/photos/missing", s.missingPhotos)
+		field.GET("/photos/:sha256/:variant", s.getPhoto)
 	}
 }
 

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/server/api"
 	"github.com/ruhu-org/ruhu/server/auth"
+	"github.com/ruhu-org/ruhu/server/photos"
 	"github.com/ruhu-org/ruhu/server/sqlite"
 )
 
@@ -26,13 +28,26 @@ type Config struct {
 	Now func() time.Time
 	// AccessTTL and RefreshTTL override token lifetimes.
 	AccessTTL, RefreshTTL time.Duration
+	// MaxUploadSize is the largest photo upload in bytes (default 25 MiB).
+	MaxUploadSize int64
+	// PixelCap is the most pixels a photo may have (default 50,000,000).
+	PixelCap int64
+	// UploadExpiry is how long an upload nobody writes to is kept (default
+	// 7 days); abandoned ones are swept every UploadExpiry/24 at most hourly.
+	UploadExpiry time.Duration
+	// PhotoWorkers is how many photos are decoded at once (default 2).
+	PhotoWorkers int
 }
 
 // App is a wired server.
 type App struct {
 	DB      *sqlite.DB
 	Auth    *auth.Service
+	Uploads *photos.Uploads
 	Handler http.Handler
+
+	stopSweep context.CancelFunc
+	swept     chan struct{}
 }
 
 // Open opens the database in cfg.DataDir and wires the API over it.
@@ -61,12 +76,43 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	store, err := photos.NewStore(filepath.Join(cfg.DataDir, "photos"))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	up, err := photos.NewUploads(store, db, photos.UploadConfig{Dir: filepath.Join(cfg.DataDir, "uploads"),
+		MaxSize: cfg.MaxUploadSize, Limits: photos.Limits{MaxPixels: cfg.PixelCap}, Expiry: cfg.UploadExpiry,
+		Workers: cfg.PhotoWorkers, Now: cfg.Now, Log: cfg.Log, StatusOf: api.StatusOf})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	h := api.New(api.Deps{Auth: as, Admin: db, Keys: db, Sync: db, Conflicts: db, Investigations: db,
-		Hasher: cfg.Hasher, Ready: db.Ping, Log: cfg.Log})
-	return &App{DB: db, Auth: as, Handler: h}, nil
+		Hasher: cfg.Hasher, Ready: db.Ping, Log: cfg.Log, Uploads: up, Photos: &photos.Service{Store: store, Records: db}})
+	a := &App{DB: db, Auth: as, Uploads: up, Handler: h, swept: make(chan struct{})}
+	a.sweep(cfg.UploadExpiry)
+	return a, nil
 }
 
-// Close closes the database.
-func (a *App) Close() error { return a.DB.Close() }
+// sweep removes abandoned uploads in the background until Close.
+func (a *App) sweep(expiry time.Duration) {
+	if expiry <= 0 {
+		expiry = 7 * 24 * time.Hour
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopSweep = cancel
+	go func() {
+		defer close(a.swept)
+		a.Uploads.SweepEvery(ctx, min(expiry/24, time.Hour))
+	}()
+}
+
+// Close stops the upload sweeper and closes the database.
+func (a *App) Close() error {
+	a.stopSweep()
+	<-a.swept
+	return a.DB.Close()
+}
 
 var _ server.PasswordHasher = auth.Argon2{}
