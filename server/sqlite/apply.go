@@ -97,6 +97,9 @@ func (p *pushTx) scope(m *syncproto.Mutation, cur *record) (unit, household, par
 		if !p.covers(unit) {
 			return "", "", "", server.Errorf(syncproto.CodeOutOfScope, "village %q is outside your jurisdiction", unit)
 		}
+		if cur != nil {
+			return unit, cur.ID, "", nil // m.ID may be an alias of cur
+		}
 		return unit, m.ID, "", nil
 	case syncproto.CollSignatures:
 		parent = pick("investigation_id", curParent)
@@ -468,7 +471,10 @@ func (p *pushTx) moveHousehold(hh *record, fromUnit string) error {
 			return err
 		}
 	}
-	return nil
+	// Conflicts about the moved records follow them to the new village.
+	_, err = p.ExecContext(p.ctx, `UPDATE conflicts SET unit_id = ?
+		WHERE (collection, record_id) IN (SELECT collection, id FROM records WHERE household_id = ?)`, hh.UnitID, hh.ID)
+	return err
 }
 
 func (p *pushTx) scopeExit(r *record, fromUnit string) error {

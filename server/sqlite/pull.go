@@ -152,10 +152,15 @@ func pullExits(ctx context.Context, tx *sql.Tx, scope []string, all bool, after 
 	marks, ids := inList(scope)
 	args := append([]any{after}, ids...)
 	args = append(args, ids...)
+	args = append(args, ids...)
 	args = append(args, limit)
+	// Only a record's latest exit from the subtree: a record that left it
+	// twice is one tombstone.
 	rows, err := tx.QueryContext(ctx, `SELECT e.version, e.collection, e.id FROM scope_exits e
 		JOIN records r ON r.collection = e.collection AND r.id = e.id
 		WHERE e.version > ? AND e.from_unit_id IN (`+marks+`) AND r.unit_id NOT IN (`+marks+`)
+		AND NOT EXISTS (SELECT 1 FROM scope_exits l WHERE l.collection = e.collection AND l.id = e.id
+			AND l.version > e.version AND l.from_unit_id IN (`+marks+`))
 		ORDER BY e.version LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("pull exits: %w", err)
