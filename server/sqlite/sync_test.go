@@ -186,12 +186,21 @@ func TestSameFieldConflictKeepsBothValues(t *testing.T) {
 		t.Fatalf("after choice server: notes %v, want D", f["notes"])
 	}
 
+	// a null value clears the field.
+	res = push1(w2, ruhutest.Upsert(hhs, "hh1", base, map[string]any{"notes": "F"}))
+	wantResult(t, res, syncproto.StatusConflict, "")
+	resolve(w2, res.ConflictID, json.RawMessage(`{"value":null}`), http.StatusOK)
+	state, _ = stateOf(w1, "")
+	if f := fieldsOf(t, live(t, state, hhs, "hh1")); f["notes"] != nil {
+		t.Fatalf("after value null: notes %v, want absent", f["notes"])
+	}
+
 	if open := conflicts(w1, "open"); len(open) != 0 {
 		t.Fatalf("%d open conflicts left", len(open))
 	}
 	resolved := conflicts(w1, "resolved")
-	if len(resolved) != 3 {
-		t.Fatalf("%d resolved conflicts, want 3", len(resolved))
+	if len(resolved) != 4 {
+		t.Fatalf("%d resolved conflicts, want 4", len(resolved))
 	}
 	for _, c := range resolved {
 		if c.Status != syncproto.ConflictResolved || len(c.Resolution) == 0 || c.ResolvedAt == "" || c.Version == 0 {
@@ -430,4 +439,201 @@ func keys(m map[string]syncproto.Change) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+func TestRejectedMutationAdvancesCounter(t *testing.T) {
+	env := ruhutest.New(t)
+	db := readDB(t, env)
+	c := env.Login("worker1", "tab-01")
+	bad := ruhutest.Household("t1-v1", 1)
+	bad["head_id_number"] = badIDNumber(1)
+	res := c.Push(ruhutest.Upsert(hhs, "hh1", 0, bad))
+	wantResult(t, res.Results[0], syncproto.StatusRejected, syncproto.CodeInvalidIDNumber)
+	if res.LastMutationID != 1 {
+		t.Fatalf("last_mutation_id %d after a rejected mutation 1, want 1", res.LastMutationID)
+	}
+	if n := count(t, db, `SELECT count(*) FROM records`); n != 0 {
+		t.Fatalf("%d records after a rejected mutation", n)
+	}
+	if changes, _ := c.PullAll(""); len(changes) != 0 {
+		t.Fatalf("pull after a rejected mutation: %+v", changes)
+	}
+	// The payload is kept for a person, and the rejection is audited.
+	var payload string
+	if err := db.QueryRow(`SELECT payload FROM mutation_log WHERE device_id = 'tab-01' AND mutation_id = 1 AND status = 'rejected'
+		AND error_code = 'invalid_id_number'`).Scan(&payload); err != nil {
+		t.Fatalf("mutation log: %v", err)
+	}
+	var kept syncproto.Mutation
+	if err := json.Unmarshal([]byte(payload), &kept); err != nil || !jsonEq(t, kept.Fields["head_id_number"], badIDNumber(1)) {
+		t.Fatalf("kept payload %s", payload)
+	}
+	if a := auditOf(t, db, hhs, "hh1"); len(a) != 1 || a[0].Action != "mutation.rejected" || a[0].Detail["code"] != syncproto.CodeInvalidIDNumber {
+		t.Fatalf("audit of the rejection: %+v", a)
+	}
+
+	// The counter continues; the rejected id is not applied again even if
+	// its content is now fixed.
+	res = c.Push(ruhutest.Upsert(hhs, "hh2", 0, ruhutest.Household("t1-v1", 2)))
+	if res.Results[0].MutationID != 2 || res.LastMutationID != 2 {
+		t.Fatalf("next push %+v", res)
+	}
+	wantResult(t, res.Results[0], syncproto.StatusApplied, "")
+	fixed := ruhutest.Upsert(hhs, "hh1", 0, ruhutest.Household("t1-v1", 1))
+	fixed.MutationID = 1
+	res = c.Push(fixed)
+	if r := res.Results[0]; !r.Replayed || r.Status != syncproto.StatusRejected || r.Error.Code != syncproto.CodeInvalidIDNumber {
+		t.Fatalf("re-sent mutation 1: %+v", r)
+	}
+	if res.LastMutationID != 2 {
+		t.Fatalf("last_mutation_id %d, want 2", res.LastMutationID)
+	}
+	state, _ := stateOf(c, "")
+	if _, ok := state[hhs+"/hh1"]; ok || len(state) != 1 {
+		t.Fatalf("pull %v, want only hh2", keys(state))
+	}
+}
+
+func TestBatchWithRejectedMutationsAppliesTheOthers(t *testing.T) {
+	env := ruhutest.New(t)
+	db := readDB(t, env)
+	c := env.Login("worker1", "tab-01")
+	c.Push(ruhutest.Upsert(hhs, "hh0", 0, ruhutest.Household("t1-v1", 50)),
+		ruhutest.Upsert(invs, "inv0", 0, map[string]any{"household_id": "hh0"}))
+	audit := count(t, db, `SELECT count(*) FROM audit_log`)
+	noHead := ruhutest.Household("t1-v1", 3)
+	delete(noHead, "head_id_number")
+	scenarios := []struct {
+		name string
+		m    syncproto.Mutation
+		code string
+	}{
+		{"unknown collection", ruhutest.Upsert("photos", "p1", 0, map[string]any{"kind": "house"}), syncproto.CodeUnknownCollection},
+		{"invalid op", syncproto.Mutation{Collection: hhs, ID: "r2", Op: "patch"}, syncproto.CodeInvalidOp},
+		{"invalid record id", ruhutest.Upsert(hhs, "bad id!", 0, ruhutest.Household("t1-v1", 4)), syncproto.CodeInvalidID},
+		{"unknown field", ruhutest.Upsert(hhs, "r4", 0, map[string]any{"unit_id": "t1-v1", "colour": "red"}), syncproto.CodeUnknownField},
+		{"wrong type", ruhutest.Upsert(hhs, "r5", 0, map[string]any{"single_person": "yes"}), syncproto.CodeInvalidField},
+		{"enum", ruhutest.Upsert(hhs, "r6", 0, map[string]any{"category": "rich"}), syncproto.CodeInvalidField},
+		{"negative base", ruhutest.Upsert(hhs, "r7", -1, ruhutest.Household("t1-v1", 7)), syncproto.CodeInvalidField},
+		{"missing field", ruhutest.Upsert(hhs, "r8", 0, noHead), syncproto.CodeMissingField},
+		{"bad id number", ruhutest.Upsert(mems, "r9", 0, map[string]any{"household_id": "hh0", "name": "x", "id_number": "12345", "relation": "子女"}), syncproto.CodeInvalidIDNumber},
+		{"unit is not a village", ruhutest.Upsert(hhs, "r10", 0, ruhutest.Household("t1", 10)), syncproto.CodeInvalidUnit},
+		{"unknown household", ruhutest.Upsert(mems, "r11", 0, member("nohh", 11)), syncproto.CodeUnknownHousehold},
+		{"delete unknown record", ruhutest.Delete(mems, "r12", 0), syncproto.CodeNotFoundRecord},
+		{"unknown investigation", ruhutest.Upsert(sigs, "r13", 0, map[string]any{"investigation_id": "noinv", "key_id": "k",
+			"content_hash": "h", "signature": "s", "signed_at": "2024-03-18T09:41:07+08:00"}), syncproto.CodeUnknownInvestigation},
+		{"number out of range", ruhutest.Upsert(invs, "r14", 0, map[string]any{"household_id": "hh0", "per_capita_income": -1}), syncproto.CodeInvalidField},
+		{"uncanonicalizable item", rawUpsert(invs, "r15", `{"household_id":"hh0","income_items":[{"amount":1e400}]}`), syncproto.CodeInvalidField},
+		{"duplicate member name in an item", rawUpsert(invs, "inv0", `{"income_items":[{"a":1,"a":2}]}`), syncproto.CodeInvalidField},
+	}
+	var batch []syncproto.Mutation
+	for i, sc := range scenarios {
+		batch = append(batch, ruhutest.Upsert(hhs, "ok"+string(rune('a'+i)), 0, ruhutest.Household("t1-v1", 100+i)), sc.m)
+	}
+	res := c.Push(batch...)
+	if len(res.Results) != len(batch) {
+		t.Fatalf("%d results for %d mutations", len(res.Results), len(batch))
+	}
+	for i, sc := range scenarios {
+		wantResult(t, res.Results[2*i], syncproto.StatusApplied, "")
+		t.Run(sc.name, func(t *testing.T) {
+			wantResult(t, res.Results[2*i+1], syncproto.StatusRejected, sc.code)
+		})
+	}
+	if res.LastMutationID != batch[len(batch)-1].MutationID {
+		t.Fatalf("last_mutation_id %d, want %d", res.LastMutationID, batch[len(batch)-1].MutationID)
+	}
+	state, _ := stateOf(c, "")
+	if len(state) != len(scenarios)+2 {
+		t.Fatalf("pull has %d records, want the %d applied ones: %v", len(state), len(scenarios)+2, keys(state))
+	}
+	for i := range scenarios {
+		live(t, state, hhs, "ok"+string(rune('a'+i)))
+	}
+	if f := fieldsOf(t, live(t, state, invs, "inv0")); f["income_items"] != nil {
+		t.Fatalf("inv0 changed by a rejected mutation: %v", f)
+	}
+	// One audit row per applied and per rejected mutation.
+	if got := count(t, db, `SELECT count(*) FROM audit_log`) - audit; got != len(batch) {
+		t.Fatalf("%d audit rows for %d mutations", got, len(batch))
+	}
+}
+
+// rawUpsert builds an upsert from a raw JSON field object, keeping its bytes.
+func rawUpsert(collection, id, fields string) syncproto.Mutation {
+	m := syncproto.Mutation{Collection: collection, ID: id, Op: syncproto.OpUpsert}
+	if err := json.Unmarshal([]byte(fields), &m.Fields); err != nil {
+		panic(err)
+	}
+	return m
+}
+
+func TestMutationIDsMustIncrease(t *testing.T) {
+	env := ruhutest.New(t)
+	db := readDB(t, env)
+	c := env.Login("worker1", "tab-01")
+	mut := func(id int64, n int) syncproto.Mutation {
+		m := ruhutest.Upsert(hhs, "hh"+string(rune('a'+n)), 0, ruhutest.Household("t1-v1", n))
+		m.MutationID = id
+		return m
+	}
+	res := c.Push(mut(5, 1), mut(9, 2)) // gaps are allowed
+	wantResult(t, res.Results[0], syncproto.StatusApplied, "")
+	wantResult(t, res.Results[1], syncproto.StatusApplied, "")
+	if res.LastMutationID != 9 {
+		t.Fatalf("last_mutation_id %d, want 9", res.LastMutationID)
+	}
+	for round := 0; round < 2; round++ { // never stored, so never replayed
+		res = c.Push(mut(7, 3))
+		wantResult(t, res.Results[0], syncproto.StatusRejected, syncproto.CodeMutationOutOfOrder)
+		if res.Results[0].Replayed || res.LastMutationID != 9 {
+			t.Fatalf("going backwards: %+v", res)
+		}
+	}
+	res = c.Push(mut(11, 4), mut(10, 5), mut(5, 1))
+	wantResult(t, res.Results[0], syncproto.StatusApplied, "")
+	wantResult(t, res.Results[1], syncproto.StatusRejected, syncproto.CodeMutationOutOfOrder)
+	if r := res.Results[2]; !r.Replayed || r.Status != syncproto.StatusApplied {
+		t.Fatalf("re-sent mutation 5: %+v", r)
+	}
+	if res.LastMutationID != 11 {
+		t.Fatalf("last_mutation_id %d, want 11", res.LastMutationID)
+	}
+	state, _ := stateOf(c, "")
+	if len(state) != 3 {
+		t.Fatalf("pull %v, want hhb, hhc, hhe", keys(state))
+	}
+	for _, id := range []string{"hhb", "hhc", "hhe"} {
+		live(t, state, hhs, id)
+	}
+	if n := count(t, db, `SELECT count(*) FROM mutation_log WHERE mutation_id IN (7, 10)`); n != 0 {
+		t.Fatalf("%d out-of-order mutations logged", n)
+	}
+	if n := count(t, db, `SELECT last_mutation_id FROM devices WHERE device_id = 'tab-01'`); n != 11 {
+		t.Fatalf("device counter %d, want 11", n)
+	}
+
+	// Two users sharing the tablet share its counter.
+	w2 := env.Login("worker2", "tab-01")
+	res = w2.Push(mut(3, 6))
+	wantResult(t, res.Results[0], syncproto.StatusRejected, syncproto.CodeMutationOutOfOrder)
+	res = w2.Push(mut(12, 6))
+	wantResult(t, res.Results[0], syncproto.StatusApplied, "")
+}
+
+func TestPushDeviceMismatch(t *testing.T) {
+	env := ruhutest.New(t)
+	db := readDB(t, env)
+	c := env.Login("worker1", "tab-01")
+	m := ruhutest.Upsert(hhs, "hh1", 0, ruhutest.Household("t1-v1", 1))
+	m.MutationID = 1
+	st, b := c.Do(http.MethodPost, "/v1/sync/push", syncproto.PushRequest{DeviceID: "tab-02", Mutations: []syncproto.Mutation{m}})
+	wantProblem(t, st, b, http.StatusForbidden, syncproto.CodeDeviceMismatch)
+	if n := count(t, db, `SELECT count(*) FROM records`) + count(t, db, `SELECT count(*) FROM mutation_log`) +
+		count(t, db, `SELECT count(*) FROM devices`); n != 0 {
+		t.Fatalf("a refused push wrote %d rows", n)
+	}
+	// The same mutation on the session's device is accepted as new.
+	res := c.Push(m)
+	wantResult(t, res.Results[0], syncproto.StatusApplied, "")
 }
