@@ -215,6 +215,11 @@ func (p *pushTx) write(m *syncproto.Mutation, cur *record, out merge.Outcome, un
 		if err := p.moveHousehold(cur, oldUnit); err != nil {
 			return res, "", err
 		}
+	} else if oldUnit != "" && oldUnit != unit {
+		// A member or investigation moved to a household of another village.
+		if err := p.scopeExit(cur, oldUnit); err != nil {
+			return res, "", err
+		}
 	}
 	res.Version = cur.Version
 	switch {

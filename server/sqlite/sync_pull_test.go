@@ -282,3 +282,22 @@ func TestConflictsFollowAMovedHousehold(t *testing.T) {
 		t.Fatalf("health %v after resolution", f["health"])
 	}
 }
+
+func TestMemberMovedToAnotherVillageLeavesScope(t *testing.T) {
+	env := ruhutest.New(t)
+	w1, r1 := env.Login("worker1", "tab-01"), env.Login("reviewer1", "pc-r1")
+	w1.Push(ruhutest.Upsert(hhs, "hh1", 0, ruhutest.Household("t1-v1", 1)), ruhutest.Upsert(mems, "m1", 0, member("hh1", 11)))
+	wantResult(t, push1(r1, ruhutest.Upsert(hhs, "hh2", 0, ruhutest.Household("t1-v2", 2))), syncproto.StatusApplied, "")
+	state, c1 := stateOf(w1, "")
+	// The person moves to a household of another village (分户、迁居).
+	res := push1(r1, ruhutest.Upsert(mems, "m1", live(t, state, mems, "m1").Version, map[string]any{"household_id": "hh2"}))
+	wantResult(t, res, syncproto.StatusApplied, "")
+	got, _ := stateOf(w1, c1)
+	if ch, ok := got[mems+"/m1"]; !ok || !ch.Deleted || !metaOf(t, ch).LeftScope {
+		t.Fatalf("worker1 after m1 moved to t1-v2: %+v, want a left_scope tombstone", ch)
+	}
+	rs, _ := stateOf(r1, "")
+	if f := fieldsOf(t, live(t, rs, mems, "m1")); f["household_id"] != "hh2" {
+		t.Fatalf("m1 %v", f)
+	}
+}
