@@ -261,6 +261,49 @@ func TestEditWhileInFlightDoesNotConflictWithItself(t *testing.T) {
 	}
 }
 
+func TestDeleteWhileCreateInFlight(t *testing.T) {
+	ctx := context.Background()
+	env := ruhutest.New(t)
+	var tab *clientsdk.Client
+	var hh string
+	var once sync.Once
+	var delErr error
+	spy := &cutter{base: http.DefaultTransport, before: func(r *http.Request) {
+		if isPush(r) {
+			once.Do(func() { delErr = tab.Delete(ctx, syncproto.CollHouseholds, hh) })
+		}
+	}}
+	tab = tablet(t, env, clientsdk.WithHTTPClient(&http.Client{Transport: spy}))
+	login(t, tab, "worker1")
+	hh = create(t, tab, syncproto.CollHouseholds, household(13))
+	rep := mustSync(t, tab)
+	if delErr != nil || rep.Pushed != 2 || rep.Applied != 2 || len(rep.Conflicts) != 0 {
+		t.Fatalf("delete in flight: %v, %+v", delErr, rep)
+	}
+	if ch := serverState(t, env)[syncproto.CollHouseholds+"/"+hh]; !ch.Deleted {
+		t.Fatalf("server still has the household: %+v", ch)
+	}
+	if _, err := tab.Get(ctx, syncproto.CollHouseholds, hh); !errors.Is(err, clientsdk.ErrNotFound) {
+		t.Fatalf("local: %v", err)
+	}
+}
+
+func TestEditBackToTheSyncedValueQueuesNothing(t *testing.T) {
+	env := ruhutest.New(t)
+	tab := tablet(t, env)
+	login(t, tab, "worker1")
+	hh := create(t, tab, syncproto.CollHouseholds, household(14))
+	mustSync(t, tab)
+	update(t, tab, syncproto.CollHouseholds, hh, clientsdk.Fields{"address": "临时"})
+	update(t, tab, syncproto.CollHouseholds, hh, clientsdk.Fields{"address": household(14)["address"]})
+	if n := outbox(t, tab); n != 0 {
+		t.Fatalf("outbox %d after an edit and its undo", n)
+	}
+	if r := get(t, tab, syncproto.CollHouseholds, hh); r.Pending {
+		t.Fatalf("record still pending")
+	}
+}
+
 func TestRejectionIsSurfacedAndKept(t *testing.T) {
 	ctx := context.Background()
 	env := ruhutest.New(t)
