@@ -318,6 +318,22 @@ func TestDuplicateHouseholdIsRemapped(t *testing.T) {
 	if hh := fieldsOf(t, live(t, state, invs, "inv1"))["household_id"]; hh != "hh-a" {
 		t.Fatalf("investigation household_id %v, want hh-a", hh)
 	}
+	// A duplicate of a household outside the caller's jurisdiction is not
+	// merged: nothing is applied and the other household is named only.
+	w3 := env.Login("worker3", "tab-03")
+	far := push1(w3, ruhutest.Upsert(hhs, "hh-c", 0, ruhutest.Household("t2-v1", 5)))
+	wantResult(t, far, syncproto.StatusConflict, "")
+	if far.CanonicalID != "" || far.Version != 0 {
+		t.Fatalf("out-of-scope duplicate %+v", far)
+	}
+	fc := conflictByID(t, conflicts(w3, "open"), far.ConflictID)
+	if fc.Kind != syncproto.KindDuplicateHousehold || fc.Field != "head_id_number" ||
+		!jsonEq(t, fc.ServerValue, map[string]any{"household_id": "hh-a"}) {
+		t.Fatalf("out-of-scope duplicate conflict %+v", fc)
+	}
+	if s3, _ := stateOf(w3, ""); len(s3) != 0 {
+		t.Fatalf("worker3 pulls %v", keys(s3))
+	}
 	// The stored scope columns follow the canonical household too.
 	if n := count(t, db, `SELECT count(*) FROM records WHERE household_id = 'hh-b' OR id = 'hh-b'`); n != 0 {
 		t.Fatalf("%d stored rows still name hh-b: %s", n, tableDigest(t, db, `SELECT collection, id, household_id FROM records`))
