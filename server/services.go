@@ -66,8 +66,12 @@ type SyncService interface {
 	Pull(ctx context.Context, a *Actor, cursor string, limit int) (*syncproto.PullResponse, error)
 }
 
-// ConflictService lists and resolves conflicts.
+// ConflictService lists and resolves conflicts, and lists rejected
+// mutations kept for review.
 type ConflictService interface {
+	// ListRejections lists rejected mutations pushed from the actor's
+	// subtree, newest first, with their payload and reason.
+	ListRejections(ctx context.Context, a *Actor, limit int) ([]syncproto.Rejection, error)
 	ListConflicts(ctx context.Context, a *Actor, status string) ([]syncproto.Conflict, error)
 	ResolveConflict(ctx context.Context, a *Actor, id string, req syncproto.ResolveRequest) (*syncproto.Conflict, error)
 }

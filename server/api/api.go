@@ -112,6 +112,7 @@ func (s *Server) routes() {
 	field.GET("/sync/pull", s.pull)
 	field.GET("/conflicts", s.listConflicts)
 	field.POST("/conflicts/:id/resolve", s.resolveConflict)
+	field.GET("/rejections", s.listRejections)
 	field.POST("/investigations/:id/submit", s.submitInvestigation,
 		requireRole(syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector))
 
@@ -139,7 +140,7 @@ func (s *Server) bind(c echo.Context, v any) error {
 		}
 		return server.Errorf(syncproto.CodeInvalidJSON, "the request body is not valid JSON for this endpoint")
 	}
-	if dec.More() {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return server.Errorf(syncproto.CodeInvalidJSON, "the request body holds more than one JSON value")
 	}
 	return nil

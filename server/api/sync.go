@@ -81,3 +81,19 @@ func (s *Server) submitInvestigation(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, res)
 }
+
+func (s *Server) listRejections(c echo.Context) error {
+	limit := 500
+	if q := c.QueryParam("limit"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 1 {
+			return server.Errorf(syncproto.CodeBadRequest, "limit must be a positive integer")
+		}
+		limit = n
+	}
+	list, err := s.deps.Conflicts.ListRejections(c.Request().Context(), actorOf(c), limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, syncproto.RejectionList{Rejections: list})
+}

@@ -194,7 +194,7 @@ func TestCreateUserStoresAndMasks(t *testing.T) {
 		rows.Scan(&s)
 		actions = append(actions, s)
 	}
-	wantActions := []string{"user.create:system:" + root.UserID, "unit.create:" + root.UserID + ":t1",
+	wantActions := []string{"unit.create:system:c", "user.create:system:" + root.UserID, "unit.create:" + root.UserID + ":t1",
 		"unit.create:" + root.UserID + ":t1-v1", "user.create:" + root.UserID + ":" + d.ID, "relative.create:" + root.UserID + ":" + d.ID}
 	if !slices.Equal(actions, wantActions) {
 		t.Errorf("audit %v\nwant %v", actions, wantActions)
