@@ -26,7 +26,7 @@ func (c *Client) Conflicts(ctx context.Context, status string) ([]syncproto.Conf
 	if err := c.call(ctx, user, http.MethodGet, "/v1/conflicts?"+url.Values{"status": {status}}.Encode(), nil, &list); err != nil {
 		return nil, err
 	}
-	return list.Conflicts, c.cacheConflicts(ctx, list.Conflicts)
+	return list.Conflicts, c.cacheConflicts(ctx, list.Conflicts, status != syncproto.ConflictResolved)
 }
 
 // refreshConflicts is Sync's last step.
@@ -39,9 +39,10 @@ func (c *Client) refreshConflicts(ctx context.Context, rep *SyncReport) error {
 	return nil
 }
 
-// cacheConflicts stores fetched conflicts; an open conflict cached before
-// and missing from a fresh open list is no longer open.
-func (c *Client) cacheConflicts(ctx context.Context, list []syncproto.Conflict) error {
+// cacheConflicts stores fetched conflicts. With complete set (list holds
+// every open conflict), an open conflict cached before and missing from
+// list is no longer open and is dropped.
+func (c *Client) cacheConflicts(ctx context.Context, list []syncproto.Conflict, complete bool) error {
 	return inTx(ctx, c.db, func(tx *sql.Tx) error {
 		now := c.nowString()
 		for _, cf := range list {
@@ -53,6 +54,9 @@ func (c *Client) cacheConflicts(ctx context.Context, list []syncproto.Conflict) 
 				cf.ID, cf.Status, string(body), now); err != nil {
 				return err
 			}
+		}
+		if !complete {
+			return nil
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM conflicts WHERE status = 'open' AND fetched_at != ?`, now)
 		return err
@@ -99,7 +103,7 @@ func (c *Client) Resolve(ctx context.Context, conflictID, choice string, value j
 	if err := c.call(ctx, user, http.MethodPost, "/v1/conflicts/"+url.PathEscape(conflictID)+"/resolve", req, &out); err != nil {
 		return nil, err
 	}
-	return &out, c.cacheConflicts(ctx, []syncproto.Conflict{out})
+	return &out, c.cacheConflicts(ctx, []syncproto.Conflict{out}, false)
 }
 
 // Issues returns the conflicts and rejections of pushed mutations that

@@ -163,6 +163,9 @@ func (c *Client) ListByHousehold(ctx context.Context, collection, householdID st
 }
 
 func (c *Client) listWhere(ctx context.Context, where string, args ...any) ([]Record, error) {
+	if c.isClosed() {
+		return nil, ErrClosed
+	}
 	rows, err := c.db.QueryContext(ctx, `SELECT r.collection, r.id, r.version, r.view, r.meta,
 		EXISTS (SELECT 1 FROM outbox o WHERE o.collection = r.collection AND o.record_id = r.id)
 		FROM records r WHERE r.view IS NOT NULL AND `+where+` ORDER BY r.id`, args...)

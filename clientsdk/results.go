@@ -39,6 +39,9 @@ func (c *Client) storeResult(ctx context.Context, tx *sql.Tx, e *entry, r syncpr
 		}
 		e.RecordID = r.CanonicalID
 	} else if r.Status == syncproto.StatusApplied || r.Status == syncproto.StatusMerged {
+		if err := canonicalRefs(ctx, tx, e.Fields); err != nil {
+			return err
+		}
 		if err := c.acknowledge(ctx, tx, e, r); err != nil {
 			return err
 		}
@@ -80,6 +83,22 @@ func (c *Client) acknowledge(ctx context.Context, tx *sql.Tx, e *entry, r syncpr
 		row.Version = r.Version
 	}
 	return c.writeRow(ctx, tx, row)
+}
+
+// canonicalRefs points a household_id at the canonical household when an
+// earlier result of the same batch merged it away (the server stored the
+// canonical id).
+func canonicalRefs(ctx context.Context, tx *sql.Tx, fields fieldMap) error {
+	var hh string
+	if json.Unmarshal(fields["household_id"], &hh) != nil || hh == "" {
+		return nil
+	}
+	canon, err := resolveAlias(ctx, tx, syncproto.CollHouseholds, hh)
+	if err != nil || canon == hh {
+		return err
+	}
+	fields["household_id"], err = json.Marshal(canon)
+	return err
 }
 
 // renumber moves entries the server refused as "mutation id not

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ruhu-org/ruhu/clientsdk"
 	"github.com/ruhu-org/ruhu/server/ruhutest"
@@ -132,7 +134,10 @@ func TestTwoTabletsConflictVisibleAndResolvable(t *testing.T) {
 func TestSameHouseholdOnTwoTabletsEndsAsOne(t *testing.T) {
 	ctx := context.Background()
 	env := ruhutest.New(t)
-	a, b := tablet(t, env), tablet(t, env)
+	isPull := func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/v1/sync/pull") }
+	cut := &cutter{base: http.DefaultTransport, drop: func(r *http.Request, n int) bool { return isPull(r) && n == 1 }}
+	a := tablet(t, env)
+	b := tablet(t, env, clientsdk.WithHTTPClient(&http.Client{Transport: cut}), clientsdk.WithRetry(1, time.Millisecond, time.Millisecond))
 	login(t, a, "worker1")
 	login(t, b, "worker2")
 	ha := create(t, a, syncproto.CollHouseholds, household(4))
@@ -141,10 +146,19 @@ func TestSameHouseholdOnTwoTabletsEndsAsOne(t *testing.T) {
 		"id_number": ruhutest.IDNumber(40), "relation": "配偶"})
 	update(t, b, syncproto.CollHouseholds, hb, clientsdk.Fields{"notes": "B 记的"})
 	mustSync(t, a)
-	rb := mustSync(t, b)
-	if len(rb.Remapped) != 1 || rb.Remapped[0] != (clientsdk.Remap{Collection: syncproto.CollHouseholds, From: hb, To: ha}) {
-		t.Fatalf("remap: %+v", rb)
+	rb, err := b.Sync(ctx) // pushed, then cut before the pull
+	if !errors.Is(err, clientsdk.ErrUnreachable) || len(rb.Remapped) != 1 ||
+		rb.Remapped[0] != (clientsdk.Remap{Collection: syncproto.CollHouseholds, From: hb, To: ha}) {
+		t.Fatalf("remap: %v %+v", err, rb)
 	}
+	// Before any pull, b already shows everything under the canonical id.
+	if members, _ := b.ListByHousehold(ctx, syncproto.CollMembers, ha); len(members) != 1 || members[0].String("household_id") != ha {
+		t.Fatalf("b's members of %s before the pull: %+v", ha, members)
+	}
+	if list, _ := b.List(ctx, syncproto.CollHouseholds); len(list) != 1 || list[0].ID != ha {
+		t.Fatalf("b's households before the pull: %+v", list)
+	}
+	mustSync(t, b)
 	mustSync(t, a)
 	for name, tab := range map[string]*clientsdk.Client{"a": a, "b": b} {
 		list, err := tab.List(ctx, syncproto.CollHouseholds)
