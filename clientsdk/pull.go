@@ -43,15 +43,20 @@ func (c *Client) pullAll(ctx context.Context, rep *SyncReport) error {
 }
 
 func (c *Client) storePage(ctx context.Context, user string, page *syncproto.PullResponse, rep *SyncReport) error {
-	return inTx(ctx, c.db, func(tx *sql.Tx) error {
+	part := &SyncReport{}
+	err := inTx(ctx, c.db, func(tx *sql.Tx) error {
 		for i := range page.Changes {
-			if err := c.applyChange(ctx, tx, &page.Changes[i], rep); err != nil {
+			if err := c.applyChange(ctx, tx, &page.Changes[i], part); err != nil {
 				return err
 			}
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE sessions SET cursor = ? WHERE user_id = ?`, page.Cursor, user)
 		return err
 	})
+	if err == nil {
+		rep.add(part)
+	}
+	return err
 }
 
 // applyChange stores the server's state of one record. A tombstone purges
@@ -96,7 +101,7 @@ func (c *Client) Pull(ctx context.Context) (*SyncReport, error) {
 	if c.isClosed() {
 		return nil, ErrClosed
 	}
-	rep := &SyncReport{Started: c.now()}
+	rep := c.newReport()
 	err := c.pullAll(ctx, rep)
 	rep.Finished = c.now()
 	return rep, err

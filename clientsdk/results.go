@@ -12,7 +12,8 @@ import (
 // storeResults records the server's answer to a batch in one transaction:
 // each acknowledged entry leaves the outbox only together with its result.
 func (c *Client) storeResults(ctx context.Context, b *batch, res *syncproto.PushResponse, rep *SyncReport) error {
-	return inTx(ctx, c.db, func(tx *sql.Tx) error {
+	part := &SyncReport{}
+	err := inTx(ctx, c.db, func(tx *sql.Tx) error {
 		var behind []int64
 		for i, r := range res.Results {
 			e := &b.entries[i]
@@ -20,12 +21,16 @@ func (c *Client) storeResults(ctx context.Context, b *batch, res *syncproto.Push
 				behind = append(behind, e.MutationID)
 				continue
 			}
-			if err := c.storeResult(ctx, tx, e, r, rep); err != nil {
+			if err := c.storeResult(ctx, tx, e, r, part); err != nil {
 				return fmt.Errorf("store result of mutation %d: %w", e.MutationID, err)
 			}
 		}
 		return c.renumber(ctx, tx, behind, res.LastMutationID)
 	})
+	if err == nil {
+		rep.add(part)
+	}
+	return err
 }
 
 func (c *Client) storeResult(ctx context.Context, tx *sql.Tx, e *entry, r syncproto.MutationResult, rep *SyncReport) error {

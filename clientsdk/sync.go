@@ -85,6 +85,25 @@ func (r *SyncReport) count(res syncproto.MutationResult) {
 	}
 }
 
+func (c *Client) newReport() *SyncReport {
+	return &SyncReport{Started: c.now(), Conflicts: []Issue{}, Rejected: []Issue{}, Remapped: []Remap{},
+		PhotoErrors: []Issue{}}
+}
+
+// add adds the counts of a part stored in one transaction, once it is
+// committed.
+func (r *SyncReport) add(p *SyncReport) {
+	r.Pushed += p.Pushed
+	r.Replayed += p.Replayed
+	r.Applied += p.Applied
+	r.Merged += p.Merged
+	r.Pulled += p.Pulled
+	r.Purged += p.Purged
+	r.Conflicts = append(r.Conflicts, p.Conflicts...)
+	r.Rejected = append(r.Rejected, p.Rejected...)
+	r.Remapped = append(r.Remapped, p.Remapped...)
+}
+
 func (r *SyncReport) addIssue(is Issue) {
 	if is.Status == syncproto.StatusRejected {
 		r.Rejected = append(r.Rejected, is)
@@ -103,8 +122,7 @@ func (r *SyncReport) addIssue(is Issue) {
 func (c *Client) Sync(ctx context.Context) (*SyncReport, error) {
 	c.syncMu.Lock()
 	defer c.syncMu.Unlock()
-	rep := &SyncReport{Started: c.now(), Conflicts: []Issue{}, Rejected: []Issue{}, Remapped: []Remap{},
-		PhotoErrors: []Issue{}}
+	rep := c.newReport()
 	if c.isClosed() {
 		return rep, ErrClosed
 	}

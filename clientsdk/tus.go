@@ -59,6 +59,25 @@ func (c *Client) uploadPhotos(ctx context.Context, rep *SyncReport) error {
 }
 
 func (c *Client) uploadFor(ctx context.Context, user string, list []*photoRow, rep *SyncReport) error {
+	missing := map[string]bool{}
+	for start := 0; start < len(list); start += maxMissingPerAsk {
+		if err := c.askMissing(ctx, user, list[start:min(start+maxMissingPerAsk, len(list))], missing); err != nil {
+			return err
+		}
+	}
+	for _, p := range list {
+		if err := c.uploadOne(ctx, user, p, missing[p.SHA256], rep); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxMissingPerAsk is the most hashes one POST /v1/photos/missing lists.
+const maxMissingPerAsk = 1000
+
+// askMissing asks which of list's photos the server lacks, into missing.
+func (c *Client) askMissing(ctx context.Context, user string, list []*photoRow, missing map[string]bool) error {
 	shas := make([]string, len(list))
 	for i, p := range list {
 		shas[i] = p.SHA256
@@ -72,14 +91,8 @@ func (c *Client) uploadFor(ctx context.Context, user string, list []*photoRow, r
 	if err != nil {
 		return fmt.Errorf("photos missing: %w", err)
 	}
-	missing := map[string]bool{}
 	for _, s := range res.Missing {
 		missing[s] = true
-	}
-	for _, p := range list {
-		if err := c.uploadOne(ctx, user, p, missing[p.SHA256], rep); err != nil {
-			return err
-		}
 	}
 	return nil
 }
