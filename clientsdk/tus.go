@@ -60,8 +60,8 @@ func (c *Client) uploadPhotos(ctx context.Context, rep *SyncReport) error {
 
 func (c *Client) uploadFor(ctx context.Context, user string, list []*photoRow, rep *SyncReport) error {
 	missing := map[string]bool{}
-	for start := 0; start < len(list); start += maxMissingPerAsk {
-		if err := c.askMissing(ctx, user, list[start:min(start+maxMissingPerAsk, len(list))], missing); err != nil {
+	for start := 0; start < len(list); start += syncproto.MaxMissingPhotos {
+		if err := c.askMissing(ctx, user, list[start:min(start+syncproto.MaxMissingPhotos, len(list))], missing); err != nil {
 			return err
 		}
 	}
@@ -72,9 +72,6 @@ func (c *Client) uploadFor(ctx context.Context, user string, list []*photoRow, r
 	}
 	return nil
 }
-
-// maxMissingPerAsk is the most hashes one POST /v1/photos/missing lists.
-const maxMissingPerAsk = 1000
 
 // askMissing asks which of list's photos the server lacks, into missing.
 func (c *Client) askMissing(ctx context.Context, user string, list []*photoRow, missing map[string]bool) error {
@@ -204,7 +201,8 @@ func tusHeader(kv ...string) http.Header {
 // tusCreate opens an upload (POST) and returns its absolute URL.
 func (c *Client) tusCreate(ctx context.Context, user string, p *photoRow) (string, error) {
 	meta := []string{}
-	for _, kv := range [][2]string{{"sha256", p.SHA256}, {"household_id", p.HouseholdID}, {"kind", p.Kind}, {"filename", p.Filename}} {
+	for _, kv := range [][2]string{{syncproto.UploadMetaSHA256, p.SHA256}, {syncproto.UploadMetaHousehold, p.HouseholdID},
+		{syncproto.UploadMetaKind, p.Kind}, {syncproto.UploadMetaFilename, p.Filename}} {
 		meta = append(meta, kv[0]+" "+base64.StdEncoding.EncodeToString([]byte(kv[1])))
 	}
 	r := request{method: http.MethodPost, url: uploadsPath, header: tusHeader("Upload-Length", strconv.FormatInt(p.Size, 10),
