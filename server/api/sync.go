@@ -42,7 +42,8 @@ func (s *Server) pull(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, res)
+	// Fields and meta are stored as validated JSON: copy them verbatim.
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, res.AppendJSON(nil))
 }
 
 func (s *Server) listConflicts(c echo.Context) error {
