@@ -107,7 +107,8 @@ func validateValue(field string, spec syncproto.FieldSpec, raw json.RawMessage) 
 	if isNull(raw) {
 		return nil
 	}
-	if _, plain := plainString(raw); !plain {
+	s, plain := plainString(raw)
+	if !plain {
 		// Everything stored must have an RFC 8785 form, or the record
 		// could never be hashed and signed: no duplicate keys, no lone
 		// surrogates, no numbers beyond float64.
@@ -117,8 +118,7 @@ func validateValue(field string, spec syncproto.FieldSpec, raw json.RawMessage) 
 	}
 	switch spec.Type {
 	case syncproto.TString, syncproto.TRef, syncproto.TEnum, syncproto.TDate, syncproto.TDateTime, syncproto.TIDNumber:
-		s, ok := plainString(raw)
-		if !ok && json.Unmarshal(raw, &s) != nil {
+		if !plain && json.Unmarshal(raw, &s) != nil {
 			return invalid(field, "a string")
 		}
 		return validateString(field, spec, s)
@@ -130,12 +130,6 @@ func validateValue(field string, spec syncproto.FieldSpec, raw json.RawMessage) 
 		return invalid(field, "valid JSON")
 	}
 	switch spec.Type {
-	case syncproto.TString, syncproto.TRef, syncproto.TEnum, syncproto.TDate, syncproto.TDateTime, syncproto.TIDNumber:
-		s, ok := v.(string)
-		if !ok {
-			return invalid(field, "a string")
-		}
-		return validateString(field, spec, s)
 	case syncproto.TNumber, syncproto.TInteger:
 		n, ok := v.(json.Number)
 		if !ok {

@@ -31,7 +31,7 @@ func (p *pushTx) apply(m *syncproto.Mutation) (syncproto.MutationResult, string,
 	if err := p.rewriteRefs(m.Fields); err != nil {
 		return res, "", err
 	}
-	cur, err := findRecord(p.ctx, p, m.Collection, id)
+	cur, dup, err := p.findRecord(m, id)
 	if err != nil {
 		return res, "", err
 	}
@@ -41,7 +41,31 @@ func (p *pushTx) apply(m *syncproto.Mutation) (syncproto.MutationResult, string,
 	if m.Op == syncproto.OpDelete {
 		return p.delete(m, cur, res)
 	}
-	return p.upsert(m, id, cur, res)
+	return p.upsert(m, id, cur, dup, res)
+}
+
+// findRecord loads the record a mutation writes. For a new household it
+// also finds, in the same query, a live household whose head has the same
+// ID number (dup); for other collections dup is found later, if needed.
+func (p *pushTx) findRecord(m *syncproto.Mutation, id string) (cur, dup *record, err error) {
+	key := stringField(m.Fields, "head_id_number")
+	if m.Collection != syncproto.CollHouseholds || m.Op != syncproto.OpUpsert || key == "" {
+		cur, err = findRecord(p.ctx, p, m.Collection, id)
+		return cur, nil, err
+	}
+	rs, err := findRecords(p.ctx, p, `version IN (
+		SELECT version FROM records WHERE collection = 'households' AND id = ?
+		UNION ALL
+		SELECT version FROM records WHERE collection = 'households' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0)`, id, key)
+	for _, r := range rs {
+		switch {
+		case r.ID == id:
+			cur = r
+		case dup == nil:
+			dup = r
+		}
+	}
+	return cur, dup, err
 }
 
 // canonicalID follows an alias left by a duplicate-household merge.
@@ -127,7 +151,7 @@ func (p *pushTx) scope(m *syncproto.Mutation, cur *record) (unit, household, par
 	return hh.UnitID, household, parent, nil
 }
 
-func (p *pushTx) upsert(m *syncproto.Mutation, id string, cur *record, res syncproto.MutationResult) (syncproto.MutationResult, string, error) {
+func (p *pushTx) upsert(m *syncproto.Mutation, id string, cur, dup *record, res syncproto.MutationResult) (syncproto.MutationResult, string, error) {
 	unit, household, parent, err := p.scope(m, cur)
 	if err != nil {
 		return res, "", err
@@ -144,10 +168,12 @@ func (p *pushTx) upsert(m *syncproto.Mutation, id string, cur *record, res syncp
 		if err := rules.CheckRequired(m.Collection, m.Fields); err != nil {
 			return res, "", err
 		}
-		if dup, err := p.findDuplicate(m, household); err != nil || dup != nil {
-			if err != nil {
+		if m.Collection == syncproto.CollMembers {
+			if dup, err = p.findDuplicate(m, household); err != nil {
 				return res, "", err
 			}
+		}
+		if dup != nil {
 			return p.mergeDuplicate(m, dup, res, unit)
 		}
 	} else if err := rules.CheckImmutable(m.Collection, changed(cur, m.Fields)); err != nil {
@@ -351,22 +377,15 @@ func (p *pushTx) liveByKey(collection, key, except string) (*record, error) {
 	return rs[0], nil
 }
 
-// findDuplicate finds the live record a new one duplicates: a household
-// whose head has the same ID number, or a member of the same household with
-// the same ID number.
+// findDuplicate finds a live member of the same household with the same ID
+// number as a new member.
 func (p *pushTx) findDuplicate(m *syncproto.Mutation, household string) (*record, error) {
-	switch m.Collection {
-	case syncproto.CollHouseholds:
-		return p.liveByKey(m.Collection, stringField(m.Fields, "head_id_number"), "")
-	case syncproto.CollMembers:
-		rs, err := findRecords(p.ctx, p, `collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND household_id = ?`,
-			stringField(m.Fields, "id_number"), household)
-		if err != nil || len(rs) == 0 {
-			return nil, err
-		}
-		return rs[0], nil
+	rs, err := findRecords(p.ctx, p, `collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0
+		AND household_id = ?`, stringField(m.Fields, "id_number"), household)
+	if err != nil || len(rs) == 0 {
+		return nil, err
 	}
-	return nil, nil
+	return rs[0], nil
 }
 
 // mergeDuplicate merges a new record that duplicates a live one (the same
