@@ -98,24 +98,63 @@ func scanConflict(sc interface{ Scan(...any) error }) (*syncproto.Conflict, stri
 }
 
 // ListConflicts lists conflicts in the actor's subtree with the given status
-// ("open", "resolved" or "all"), oldest first.
+// ("open", "resolved" or "all"), oldest first. A conflict that points at a
+// household outside the actor's subtree (a person or a head registered in
+// another jurisdiction) says so without naming that household.
 func (db *DB) ListConflicts(ctx context.Context, a *server.Actor, status string) ([]syncproto.Conflict, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+conflictCols+` FROM conflicts c
-		WHERE (? = 'all' OR c.status = ?) AND c.unit_id IN (SELECT id FROM units WHERE substr(path, 1, length(?)) = ?)
-		ORDER BY c.created_at, c.id LIMIT 10000`, status, status, a.UnitPath, a.UnitPath)
-	if err != nil {
-		return nil, fmt.Errorf("list conflicts: %w", err)
-	}
-	defer rows.Close()
 	out := []syncproto.Conflict{}
-	for rows.Next() {
-		c, _, err := scanConflict(rows)
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+conflictCols+` FROM conflicts c
+			WHERE (? = 'all' OR c.status = ?) AND c.unit_id IN (SELECT id FROM units WHERE substr(path, 1, length(?)) = ?)
+			ORDER BY c.created_at, c.id LIMIT 10000`, status, status, a.UnitPath, a.UnitPath)
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("list conflicts: %w", err)
 		}
-		out = append(out, *c)
+		for rows.Next() {
+			c, _, err := scanConflict(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, *c)
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		for i := range out {
+			if err := maskForeignHousehold(ctx, tx, a, &out[i]); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// foreignValue replaces a server value naming a household the reader may
+// not see.
+var foreignValue = json.RawMessage(`{"outside_jurisdiction":true}`)
+
+func maskForeignHousehold(ctx context.Context, q querier, a *server.Actor, c *syncproto.Conflict) error {
+	if c.Kind != syncproto.KindPersonInTwoHouseholds && c.Kind != syncproto.KindDuplicateHousehold {
+		return nil
 	}
-	return out, rows.Err()
+	var ref struct {
+		HouseholdID string `json:"household_id"`
+	}
+	if json.Unmarshal(c.ServerValue, &ref) != nil || ref.HouseholdID == "" {
+		return nil
+	}
+	var path string
+	err := q.QueryRowContext(ctx, `SELECT u.path FROM records r JOIN units u ON u.id = r.unit_id
+		WHERE r.collection = 'households' AND r.id = ?`, ref.HouseholdID).Scan(&path)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("conflict household scope: %w", err)
+	}
+	if err != nil || !a.Covers(path) {
+		c.ServerValue = foreignValue
+	}
+	return nil
 }
 
 // ResolveConflict applies a person's decision on a conflict as a new

@@ -319,7 +319,8 @@ func TestDuplicateHouseholdIsRemapped(t *testing.T) {
 		t.Fatalf("investigation household_id %v, want hh-a", hh)
 	}
 	// A duplicate of a household outside the caller's jurisdiction is not
-	// merged: nothing is applied and the other household is named only.
+	// merged: nothing is applied; the pusher learns only that the head is
+	// registered elsewhere, the county (over both) sees which household.
 	w3 := env.Login("worker3", "tab-03")
 	far := push1(w3, ruhutest.Upsert(hhs, "hh-c", 0, ruhutest.Household("t2-v1", 5)))
 	wantResult(t, far, syncproto.StatusConflict, "")
@@ -328,8 +329,11 @@ func TestDuplicateHouseholdIsRemapped(t *testing.T) {
 	}
 	fc := conflictByID(t, conflicts(w3, "open"), far.ConflictID)
 	if fc.Kind != syncproto.KindDuplicateHousehold || fc.Field != "head_id_number" ||
-		!jsonEq(t, fc.ServerValue, map[string]any{"household_id": "hh-a"}) {
+		!jsonEq(t, fc.ServerValue, map[string]any{"outside_jurisdiction": true}) {
 		t.Fatalf("out-of-scope duplicate conflict %+v", fc)
+	}
+	if fc := conflictByID(t, conflicts(env.Login("county", "dev-county"), "open"), far.ConflictID); !jsonEq(t, fc.ServerValue, map[string]any{"household_id": "hh-a"}) {
+		t.Fatalf("county sees %s", fc.ServerValue)
 	}
 	if s3, _ := stateOf(w3, ""); len(s3) != 0 {
 		t.Fatalf("worker3 pulls %v", keys(s3))
