@@ -19,17 +19,17 @@ type Fields map[string]any
 // Record is a record as the device shows it: the server's last known
 // state with the device's queued edits laid over it.
 type Record struct {
-	Collection string
-	ID         string
+	Collection string `json:"collection"`
+	ID         string `json:"id"`
 	// Version is the server version the local copy builds on; 0 until the
 	// server has acknowledged the record.
-	Version int64
-	Fields  map[string]json.RawMessage
+	Version int64                      `json:"version"`
+	Fields  map[string]json.RawMessage `json:"fields"`
 	// Meta is the server-computed state of the last pull (signature
 	// state, open conflicts, submission).
-	Meta syncproto.RecordMeta
+	Meta syncproto.RecordMeta `json:"meta"`
 	// Pending is true while edits of the record wait in the outbox.
-	Pending bool
+	Pending bool `json:"pending"`
 }
 
 // String returns a string field ("" when absent or not a string).
