@@ -80,6 +80,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	data := dataFlag(fs)
 	addr := fs.String("addr", env("RUHU_ADDR", "127.0.0.1:8080"), "listen address (env RUHU_ADDR)")
+	maxUpload := fs.Int64("max-upload-mib", 25, "largest photo upload, MiB")
+	pixelCap := fs.Int64("pixel-cap-mp", 50, "most megapixels a photo may have")
+	expiry := fs.Duration("upload-expiry", 7*24*time.Hour, "how long an abandoned upload is kept")
+	workers := fs.Int("photo-workers", 2, "photos decoded at once (each needs ~50 MB for 12 MP)")
+	refreshTTL := fs.Duration("refresh-ttl", 45*24*time.Hour, "refresh-token lifetime (weeks offline)")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}
@@ -91,7 +96,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	if !ok {
 		return 1, fmt.Errorf("%s is not initialised: run 'ruhu init' or 'ruhu demo' first", *data)
 	}
-	a, err := app.Open(ctx, app.Config{DataDir: *data, Log: log})
+	a, err := app.Open(ctx, app.Config{DataDir: *data, Log: log, MaxUploadSize: *maxUpload << 20,
+		PixelCap: *pixelCap * 1_000_000, UploadExpiry: *expiry, PhotoWorkers: *workers, RefreshTTL: *refreshTTL})
 	if err != nil {
 		return 1, err
 	}
