@@ -163,13 +163,14 @@ func (p *pushTx) save(r *record) error {
 			return err
 		}
 	}
-	return saveRecord(p.ctx, p, r, p.now)
+	p.put(r)
+	return nil
 }
 
 // touchInvestigation gives an investigation a new version so that its
 // refreshed signature state reaches every device.
 func (p *pushTx) touchInvestigation(id string) error {
-	inv, err := findRecord(p.ctx, p, syncproto.CollInvestigations, id)
+	inv, err := p.get(syncproto.CollInvestigations, id)
 	if err != nil || inv == nil {
 		return err
 	}

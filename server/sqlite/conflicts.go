@@ -233,7 +233,7 @@ func (p *pushTx) resolve(c *syncproto.Conflict, req syncproto.ResolveRequest) (i
 // resolutionMutation builds the mutation that carries the chosen value, based
 // on the record's current version so that it cannot conflict by itself.
 func (p *pushTx) resolutionMutation(c *syncproto.Conflict, req syncproto.ResolveRequest) (*syncproto.Mutation, error) {
-	cur, err := findRecord(p.ctx, p, c.Collection, c.RecordID)
+	cur, err := p.get(c.Collection, c.RecordID)
 	if err != nil {
 		return nil, err
 	}
@@ -285,7 +285,7 @@ func (p *pushTx) undelete(r *record) error {
 }
 
 func (p *pushTx) currentVersion(c *syncproto.Conflict) (int64, error) {
-	cur, err := findRecord(p.ctx, p, c.Collection, c.RecordID)
+	cur, err := p.get(c.Collection, c.RecordID)
 	if err != nil || cur == nil {
 		return 0, err
 	}
@@ -300,7 +300,7 @@ func (p *pushTx) closeConflict(c *syncproto.Conflict, req syncproto.ResolveReque
 		resolved_at = ?, version_after = ? WHERE id = ?`, string(resolution), p.a.UserID, p.now, version, c.ID); err != nil {
 		return fmt.Errorf("close conflict: %w", err)
 	}
-	cur, err := findRecord(p.ctx, p, c.Collection, c.RecordID)
+	cur, err := p.get(c.Collection, c.RecordID)
 	if err != nil {
 		return err
 	}

@@ -11,28 +11,17 @@ import (
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
-// findRecord loads the record a mutation writes. For a new household it
-// also finds, in the same query, a live household whose head has the same
-// ID number (dup); for other collections dup is found later, if needed.
+// findRecord loads the record a mutation writes and, for a new household,
+// a live household whose head has the same ID number (dup); for other
+// collections dup is found later, if needed.
 func (p *pushTx) findRecord(m *syncproto.Mutation, id string) (cur, dup *record, err error) {
-	key := stringField(m.Fields, "head_id_number")
-	if m.Collection != syncproto.CollHouseholds || m.Op != syncproto.OpUpsert || key == "" {
-		cur, err = findRecord(p.ctx, p, m.Collection, id)
+	if cur, err = p.get(m.Collection, id); err != nil || cur != nil {
 		return cur, nil, err
 	}
-	rs, err := findRecords(p.ctx, p, `version IN (
-		SELECT version FROM records WHERE collection = 'households' AND id = ?
-		UNION ALL
-		SELECT version FROM records WHERE collection = 'households' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0)`, id, key)
-	for _, r := range rs {
-		switch {
-		case r.ID == id:
-			cur = r
-		case dup == nil:
-			dup = r
-		}
+	if m.Collection == syncproto.CollHouseholds && m.Op == syncproto.OpUpsert {
+		dup, err = p.liveHead(stringField(m.Fields, "head_id_number"), id)
 	}
-	return cur, dup, err
+	return nil, dup, err
 }
 
 // canonicalID follows an alias left by a duplicate-household merge.
@@ -70,7 +59,10 @@ func (p *pushTx) liveByKey(collection, key, except string) (*record, error) {
 	if key == "" {
 		return nil, nil
 	}
-	rs, err := findRecords(p.ctx, p, `collection = ? AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND id != ?`,
+	if collection == syncproto.CollHouseholds {
+		return p.liveHead(key, except)
+	}
+	rs, err := p.findRecords(`collection = ? AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND id != ?`,
 		collection, key, except)
 	if err != nil || len(rs) == 0 {
 		return nil, err
@@ -81,7 +73,7 @@ func (p *pushTx) liveByKey(collection, key, except string) (*record, error) {
 // findDuplicate finds a live member of the same household with the same ID
 // number as a new member.
 func (p *pushTx) findDuplicate(m *syncproto.Mutation, household string) (*record, error) {
-	rs, err := findRecords(p.ctx, p, `collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0
+	rs, err := p.findRecords(`collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0
 		AND household_id = ?`, stringField(m.Fields, "id_number"), household)
 	if err != nil || len(rs) == 0 {
 		return nil, err
@@ -152,7 +144,7 @@ func (p *pushTx) checkPersonUnique(m *syncproto.Mutation, cur *record, household
 	if key == "" && cur != nil {
 		key = cur.field("id_number")
 	}
-	rs, err := findRecords(p.ctx, p, `collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND id != ? AND household_id != ?
+	rs, err := p.findRecords(`collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND id != ? AND household_id != ?
 		AND household_id IN (SELECT id FROM records WHERE collection = 'households' AND deleted = 0)`, key, m.ID, household)
 	if err != nil || len(rs) == 0 {
 		return "", false, err
@@ -166,7 +158,7 @@ func (p *pushTx) checkPersonUnique(m *syncproto.Mutation, cur *record, household
 		}
 		return cid, true, err
 	}
-	hh, err := findRecord(p.ctx, p, syncproto.CollHouseholds, household)
+	hh, err := p.get(syncproto.CollHouseholds, household)
 	if err != nil {
 		return "", false, err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/syncproto"
@@ -33,6 +34,13 @@ type pushTx struct {
 	// answers replays of ids pushed earlier in the same batch.
 	logged  [][]any
 	results map[int64]string
+	// The record cache (cache.go): cached records (nil: known absent),
+	// records written but not yet flushed, and live households by head.
+	cache        map[string]*record
+	pending      map[string]*record
+	pendingOrder []string
+	heads        map[string]*record
+	headKey      map[string]string
 	// stmts caches prepared statements for the transaction: the driver
 	// would otherwise parse the same SQL for every mutation.
 	stmts map[string]*sql.Stmt
@@ -63,8 +71,12 @@ func (p *pushTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Re
 	return s.ExecContext(ctx, args...)
 }
 
-// QueryContext runs a cached prepared query in the transaction.
+// QueryContext runs a cached prepared query in the transaction, after
+// flushing pending records when it reads records.
 func (p *pushTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if err := p.flushFor(q); err != nil {
+		return nil, err
+	}
 	s, err := p.stmt(ctx, q)
 	if err != nil {
 		return nil, err
@@ -72,13 +84,25 @@ func (p *pushTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.
 	return s.QueryContext(ctx, args...)
 }
 
-// QueryRowContext runs a cached prepared single-row query.
+// QueryRowContext runs a cached prepared single-row query, after flushing
+// pending records when it reads records.
 func (p *pushTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if err := p.flushFor(q); err != nil {
+		return p.tx.QueryRowContext(ctx, `SELECT RAISE(ABORT, 'flush failed')`) // Scan reports it
+	}
 	s, err := p.stmt(ctx, q)
 	if err != nil {
 		return p.tx.QueryRowContext(ctx, q, args...) // reports the same error on Scan
 	}
 	return s.QueryRowContext(ctx, args...)
+}
+
+// flushFor flushes pending records before a query that reads them.
+func (p *pushTx) flushFor(q string) error {
+	if len(p.pendingOrder) == 0 || !strings.Contains(q, "records") {
+		return nil
+	}
+	return p.flush()
 }
 
 // close releases the cached statements.
@@ -90,7 +114,8 @@ func (p *pushTx) close() {
 }
 
 func (db *DB) beginPush(ctx context.Context, tx *sql.Tx, a *server.Actor) (*pushTx, error) {
-	p := &pushTx{db: db, ctx: ctx, tx: tx, a: a, units: map[string]server.Unit{}, now: db.now()}
+	p := &pushTx{db: db, ctx: ctx, tx: tx, a: a, units: map[string]server.Unit{}, now: db.now(),
+		cache: map[string]*record{}, pending: map[string]*record{}, heads: map[string]*record{}, headKey: map[string]string{}}
 	rows, err := tx.QueryContext(ctx, `SELECT id, coalesce(parent_id, ''), name, level, path FROM units`)
 	if err != nil {
 		return nil, fmt.Errorf("load units: %w", err)
@@ -127,6 +152,9 @@ func (p *pushTx) nextVersion() int64 {
 
 // finish writes the buffered rows and the sequence back.
 func (p *pushTx) finish() error {
+	if err := p.flush(); err != nil {
+		return err
+	}
 	if err := p.audit.flush(p.ctx); err != nil {
 		return err
 	}
@@ -176,6 +204,9 @@ func (db *DB) Push(ctx context.Context, a *server.Actor, req *syncproto.PushRequ
 		defer p.close()
 		last, err := deviceLast(ctx, tx, req.DeviceID)
 		if err != nil {
+			return err
+		}
+		if err := p.prefetch(req.Mutations); err != nil {
 			return err
 		}
 		start := last

@@ -23,8 +23,9 @@ type record struct {
 	Meta        syncproto.RecordMeta
 	CreatedBy   string
 	CreatedAt   string
-	stored      bool  // a row exists
-	oldVersion  int64 // the row's version as loaded
+	stored      bool  // a row exists (or is pending in a push's cache)
+	oldVersion  int64 // the version as loaded or last saved
+	dbVersion   int64 // the version of the row in the database, 0 for none
 }
 
 const recordCols = `version, collection, id, unit_id, household_id, parent_id, dedupe_key, deleted,
@@ -37,7 +38,7 @@ func scanRecord(sc interface{ Scan(...any) error }) (*record, error) {
 		&r.Deleted, &fields, &fv, &meta, &r.CreatedBy, &r.CreatedAt); err != nil {
 		return nil, err
 	}
-	r.oldVersion = r.Version
+	r.oldVersion, r.dbVersion = r.Version, r.Version
 	if err := json.Unmarshal([]byte(fields), &r.Fields); err != nil {
 		return nil, fmt.Errorf("record %s/%s fields: %w", r.Collection, r.ID, err)
 	}
@@ -101,7 +102,7 @@ func saveRecord(ctx context.Context, tx querier, r *record, now string) error {
 	if err != nil {
 		return fmt.Errorf("save %s/%s: %w", r.Collection, r.ID, err)
 	}
-	r.stored, r.oldVersion = true, r.Version
+	r.stored, r.oldVersion, r.dbVersion = true, r.Version, r.Version
 	return nil
 }
 

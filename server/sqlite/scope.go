@@ -35,7 +35,7 @@ func (p *pushTx) scope(m *syncproto.Mutation, cur *record) (unit, household, par
 		return unit, m.ID, "", nil
 	case syncproto.CollSignatures:
 		parent = pick("investigation_id", curParent)
-		inv, err := findRecord(p.ctx, p, syncproto.CollInvestigations, parent)
+		inv, err := p.get(syncproto.CollInvestigations, parent)
 		if err != nil {
 			return "", "", "", err
 		}
@@ -46,7 +46,7 @@ func (p *pushTx) scope(m *syncproto.Mutation, cur *record) (unit, household, par
 	default:
 		household = pick("household_id", curHH)
 	}
-	hh, err := findRecord(p.ctx, p, syncproto.CollHouseholds, household)
+	hh, err := p.get(syncproto.CollHouseholds, household)
 	if err != nil {
 		return "", "", "", err
 	}
@@ -66,16 +66,14 @@ func (p *pushTx) moveHousehold(hh *record, fromUnit string) error {
 	if err := p.scopeExit(hh, fromUnit); err != nil {
 		return err
 	}
-	children, err := findRecords(p.ctx, p, `household_id = ? AND collection != 'households'`, hh.ID)
+	children, err := p.findRecords(`household_id = ? AND collection != 'households'`, hh.ID)
 	if err != nil {
 		return err
 	}
 	for _, c := range children {
 		c.UnitID = hh.UnitID
 		c.Version = p.nextVersion()
-		if err := saveRecord(p.ctx, p, c, p.now); err != nil {
-			return err
-		}
+		p.put(c)
 		if err := p.scopeExit(c, fromUnit); err != nil {
 			return err
 		}

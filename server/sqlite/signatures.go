@@ -71,7 +71,7 @@ func (p *pushTx) checkSignature(m *syncproto.Mutation, invID, household string) 
 	if !syncproto.Verify(pub, hash, stringField(m.Fields, "signature")) {
 		return server.Errorf(syncproto.CodeBadSignature, "the signature does not verify with key %q", keyID)
 	}
-	inv, err := findRecord(p.ctx, p, syncproto.CollInvestigations, invID)
+	inv, err := p.get(syncproto.CollInvestigations, invID)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (p *pushTx) checkSignature(m *syncproto.Mutation, invID, household string) 
 	if err != nil {
 		return err
 	}
-	hh, err := findRecord(p.ctx, p, syncproto.CollHouseholds, household)
+	hh, err := p.get(syncproto.CollHouseholds, household)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func (p *pushTx) checkSignature(m *syncproto.Mutation, invID, household string) 
 // registered close relative (近亲属备案) is.
 func (p *pushTx) checkInterest(signer *server.User, hh *record) error {
 	ids := []string{hh.field("head_id_number")}
-	members, err := findRecords(p.ctx, p, `collection = 'members' AND household_id = ? AND deleted = 0`, hh.ID)
+	members, err := p.findRecords(`collection = 'members' AND household_id = ? AND deleted = 0`, hh.ID)
 	if err != nil {
 		return err
 	}
