@@ -126,14 +126,23 @@ func (s *Server) routes() {
 	}
 }
 
+// authBodyLimit bounds the bodies of login and refresh, which anyone may
+// send: credentials or a refresh token take well under a kilobyte.
+const authBodyLimit = 8 << 10
+
 // bind decodes a JSON body into v, refusing oversized or malformed input.
 func (s *Server) bind(c echo.Context, v any) error {
-	body := http.MaxBytesReader(c.Response(), c.Request().Body, s.deps.MaxBody)
+	return bindLimit(c, v, s.deps.MaxBody)
+}
+
+// bindLimit is bind with a body limit of max bytes.
+func bindLimit(c echo.Context, v any, max int64) error {
+	body := http.MaxBytesReader(c.Response(), c.Request().Body, max)
 	dec := json.NewDecoder(body)
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return server.Errorf(syncproto.CodePayloadTooLarge, "the request body is larger than %d bytes", s.deps.MaxBody)
+			return server.Errorf(syncproto.CodePayloadTooLarge, "the request body is larger than %d bytes", max)
 		}
 		if errors.Is(err, io.EOF) {
 			return server.Errorf(syncproto.CodeInvalidJSON, "the request body is empty")

@@ -10,7 +10,7 @@ import (
 
 func (s *Server) login(c echo.Context) error {
 	var req syncproto.LoginRequest
-	if err := s.bind(c, &req); err != nil {
+	if err := bindLimit(c, &req, min(s.deps.MaxBody, authBodyLimit)); err != nil {
 		return err
 	}
 	res, err := s.deps.Auth.Login(c.Request().Context(), req, c.RealIP())
@@ -23,7 +23,7 @@ func (s *Server) login(c echo.Context) error {
 
 func (s *Server) refresh(c echo.Context) error {
 	var req syncproto.RefreshRequest
-	if err := s.bind(c, &req); err != nil {
+	if err := bindLimit(c, &req, min(s.deps.MaxBody, authBodyLimit)); err != nil {
 		return err
 	}
 	res, err := s.deps.Auth.Refresh(c.Request().Context(), req.RefreshToken, c.RealIP())

@@ -71,11 +71,16 @@ func New(store server.AuthStore, cfg Config) (*Service, error) {
 
 var errInvalidCredentials = server.Errorf(syncproto.CodeInvalidCredentials, "wrong username or password")
 
+// maxUsernameLen is the longest username an account can have (server/sqlite
+// refuses longer ones). A longer one is refused before it reaches the rate
+// limiter's table or the audit log, which keeps what it is given for good.
+const maxUsernameLen = 64
+
 // Login implements server.AuthService.
 func (s *Service) Login(ctx context.Context, req syncproto.LoginRequest, addr string) (*syncproto.TokenResponse, error) {
 	req.DeviceID = strings.TrimSpace(req.DeviceID)
-	if req.Username == "" || req.Password == "" || req.DeviceID == "" || len(req.DeviceID) > 128 {
-		return nil, server.Errorf(syncproto.CodeValidation, "username, password and device_id (at most 128 bytes) are required")
+	if req.Username == "" || req.Password == "" || req.DeviceID == "" || len(req.DeviceID) > 128 || len(req.Username) > maxUsernameLen {
+		return nil, server.Errorf(syncproto.CodeValidation, "username (at most 64 bytes), password and device_id (at most 128 bytes) are required")
 	}
 	now := s.cfg.Now()
 	userKey := strings.ToLower(req.Username)
