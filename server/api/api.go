@@ -71,6 +71,9 @@ func New(d Deps) *Server {
 			h := c.Response().Header()
 			h.Set("Ruhu-Protocol", strconv.Itoa(syncproto.ProtocolVersion))
 			h.Set("X-Content-Type-Options", "nosniff")
+			// Answers carry personal data and tokens: no cache keeps them.
+			// Photos, which never change at a hash, set their own.
+			h.Set("Cache-Control", "no-store")
 			return next(c)
 		}
 	})
