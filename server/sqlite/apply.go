@@ -90,12 +90,33 @@ func (p *pushTx) upsert(m *syncproto.Mutation, id string, cur, dup *record, res 
 		cur = &record{Collection: m.Collection, ID: id, CreatedBy: p.a.UserID}
 	}
 	out := merge.Upsert(recordOrNil(cur), m.BaseVersion, m.Fields)
+	if cur.stored && placementCollides(m.Collection, out) {
+		// The field that places the record was kept in a conflict, not
+		// applied: the record stays where its fields say it is.
+		unit, household, parent = cur.UnitID, cur.HouseholdID, cur.ParentID
+	}
 	if m.Collection == syncproto.CollHouseholds {
 		if err := p.guardHeadChange(cur, &out); err != nil {
 			return res, "", err
 		}
 	}
 	return p.write(m, cur, out, unit, household, parent, res, syncproto.KindField)
+}
+
+// placementCollides reports whether the field that places a record — a
+// household's unit_id, a member's or investigation's household_id — is
+// one of the merge's conflicts.
+func placementCollides(collection string, out merge.Outcome) bool {
+	field := "household_id"
+	if collection == syncproto.CollHouseholds {
+		field = "unit_id"
+	}
+	for _, c := range out.Conflicts {
+		if c.Field == field {
+			return true
+		}
+	}
+	return false
 }
 
 // write applies a merge outcome to cur and records its conflicts.

@@ -33,9 +33,13 @@ func randomMutations(r *rand.Rand, n int) []syncproto.Mutation {
 			m = ruhutest.Upsert(hhs, hh, 0, f)
 		case op < 4:
 			f := map[string]any{}
+			b := base()
 			switch r.IntN(5) {
 			case 0:
 				f["unit_id"] = pick("t1-v1", "t1-v2", "t1-v3", "t2-v1")
+				// A move from a stale base collides and does not move
+				// anything; moves must happen for left_scope to be tested.
+				b = 1 << 40
 			case 1:
 				f["head_id_number"] = ruhutest.IDNumber(1 + r.IntN(4))
 			default:
@@ -44,7 +48,7 @@ func randomMutations(r *rand.Rand, n int) []syncproto.Mutation {
 					f["category"] = pick("dibao", "tekun", "nonsense")
 				}
 			}
-			m = ruhutest.Upsert(hhs, hh, base(), f)
+			m = ruhutest.Upsert(hhs, hh, b, f)
 		case op < 7:
 			f := member(hh, 100+r.IntN(5))
 			if r.IntN(2) == 0 {
