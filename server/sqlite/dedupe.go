@@ -141,11 +141,15 @@ func (p *pushTx) checkPersonUnique(m *syncproto.Mutation, cur *record, household
 		return "", false, nil
 	}
 	key := stringField(m.Fields, "id_number")
-	if key == "" && cur != nil {
-		key = cur.field("id_number")
+	self := m.ID
+	if cur != nil {
+		if key == "" {
+			key = cur.field("id_number")
+		}
+		self = cur.ID // m.ID may be an alias of cur
 	}
 	rs, err := p.findRecords(`collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND id != ? AND household_id != ?
-		AND household_id IN (SELECT id FROM records WHERE collection = 'households' AND deleted = 0)`, key, m.ID, household)
+		AND household_id IN (SELECT id FROM records WHERE collection = 'households' AND deleted = 0)`, key, self, household)
 	if err != nil || len(rs) == 0 {
 		return "", false, err
 	}
