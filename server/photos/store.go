@@ -190,6 +190,26 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// Remove deletes the photo sha, if stored. It moves the photo's directory
+// out of place first, so a photo is never seen half-removed.
+//
+// Errors: bad_request (malformed sha); any other error is internal.
+func (s *Store) Remove(sha string) error {
+	dir, err := s.dir(sha)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Join(s.root, "tmp"), sha[:16]+"-rm-")
+	if err != nil {
+		return fmt.Errorf("photos: remove: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.Rename(dir, filepath.Join(tmp, sha)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("photos: remove: %w", err)
+	}
+	return nil
+}
+
 // Open opens one variant ("original", "large" or "thumb") of the photo sha
 // for reading; the FileInfo gives its size and modification time, as
 // http.ServeContent wants them. The caller closes the file.

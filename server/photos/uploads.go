@@ -238,7 +238,8 @@ func (u *Uploads) ingest(ctx context.Context, a *server.Actor, info handler.File
 	if err != nil {
 		return err
 	}
-	if _, err := u.store.Put(res.SHA256, path, res.Large, res.Thumb); err != nil {
+	existed, err := u.store.Put(res.SHA256, path, res.Large, res.Thumb)
+	if err != nil {
 		return err
 	}
 	p := server.Photo{SHA256: res.SHA256, HouseholdID: m.household, Kind: m.kind, Width: res.Width,
@@ -246,8 +247,24 @@ func (u *Uploads) ingest(ctx context.Context, a *server.Actor, info handler.File
 	if res.GPS != nil {
 		p.GPS = &syncproto.PhotoGPS{Lat: res.GPS.Lat, Lon: res.GPS.Lon}
 	}
-	_, err = u.records.AddPhoto(ctx, a, p)
+	if _, err = u.records.AddPhoto(ctx, a, p); err != nil && !existed {
+		u.unstore(ctx, res.SHA256)
+	}
 	return err
+}
+
+// unstore removes content this upload stored but could not file (its
+// household was deleted or left the uploader's jurisdiction meanwhile),
+// unless a record of it exists by now: a photo is kept only where someone
+// is answerable for it.
+func (u *Uploads) unstore(ctx context.Context, sha string) {
+	unfiled, err := u.records.PhotosWithoutRecord(ctx, []string{sha})
+	if err == nil && len(unfiled) == 1 {
+		err = u.store.Remove(sha)
+	}
+	if err != nil {
+		u.cfg.Log.ErrorContext(ctx, "upload: remove unfiled photo", "sha256", sha, "err", err)
+	}
 }
 
 // remove deletes an upload's files.
