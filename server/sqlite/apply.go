@@ -156,7 +156,7 @@ func (p *pushTx) write(m *syncproto.Mutation, cur *record, out merge.Outcome, un
 		}
 	} else if oldUnit != "" && oldUnit != unit {
 		// A member or investigation moved to a household of another village.
-		if err := p.scopeExit(cur, oldUnit); err != nil {
+		if err := p.moveRecord(cur, oldUnit); err != nil {
 			return res, "", err
 		}
 	}

@@ -84,6 +84,18 @@ func (p *pushTx) moveHousehold(hh *record, fromUnit string) error {
 	return err
 }
 
+// moveRecord re-scopes a record that moved to another village on its own
+// (a member or investigation moved to another household): a scope exit from
+// the old village, and its conflicts follow it.
+func (p *pushTx) moveRecord(r *record, fromUnit string) error {
+	if err := p.scopeExit(r, fromUnit); err != nil {
+		return err
+	}
+	_, err := p.ExecContext(p.ctx, `UPDATE conflicts SET unit_id = ? WHERE collection = ? AND record_id = ?`,
+		r.UnitID, r.Collection, r.ID)
+	return err
+}
+
 func (p *pushTx) scopeExit(r *record, fromUnit string) error {
 	_, err := p.ExecContext(p.ctx, `INSERT INTO scope_exits (version, collection, id, from_unit_id) VALUES (?, ?, ?, ?)`,
 		r.Version, r.Collection, r.ID, fromUnit)
