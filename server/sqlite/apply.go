@@ -126,7 +126,7 @@ func (p *pushTx) write(m *syncproto.Mutation, cur *record, out merge.Outcome, un
 	for f := range out.Apply {
 		prev[f] = cur.Fields[f]
 	}
-	oldUnit := cur.UnitID
+	oldUnit, oldHousehold := cur.UnitID, cur.HouseholdID
 	if len(out.Apply) > 0 || !cur.stored || unit != oldUnit {
 		merge.Apply(&cur.Record, out.Apply, p.nextVersion())
 		cur.UnitID, cur.HouseholdID, cur.ParentID = unit, household, parent
@@ -157,6 +157,11 @@ func (p *pushTx) write(m *syncproto.Mutation, cur *record, out merge.Outcome, un
 	} else if oldUnit != "" && oldUnit != unit {
 		// A member or investigation moved to a household of another village.
 		if err := p.moveRecord(cur, oldUnit); err != nil {
+			return res, "", err
+		}
+	}
+	if cur.Collection == syncproto.CollInvestigations && oldHousehold != "" && oldHousehold != household {
+		if err := p.moveSignatures(cur); err != nil {
 			return res, "", err
 		}
 	}

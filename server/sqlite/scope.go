@@ -96,6 +96,27 @@ func (p *pushTx) moveRecord(r *record, fromUnit string) error {
 	return err
 }
 
+// moveSignatures files an investigation's signatures under its household
+// and village after the investigation moved to another household.
+func (p *pushTx) moveSignatures(inv *record) error {
+	signatures, err := p.findRecords(`collection = 'signatures' AND parent_id = ?`, inv.ID)
+	if err != nil {
+		return err
+	}
+	for _, s := range signatures {
+		fromUnit := s.UnitID
+		s.UnitID, s.HouseholdID = inv.UnitID, inv.HouseholdID
+		s.Version = p.nextVersion()
+		p.put(s)
+		if fromUnit != s.UnitID {
+			if err := p.moveRecord(s, fromUnit); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func (p *pushTx) scopeExit(r *record, fromUnit string) error {
 	_, err := p.ExecContext(p.ctx, `INSERT INTO scope_exits (version, collection, id, from_unit_id) VALUES (?, ?, ?, ?)`,
 		r.Version, r.Collection, r.ID, fromUnit)
