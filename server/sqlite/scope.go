@@ -78,9 +78,14 @@ func (p *pushTx) moveHousehold(hh *record, fromUnit string) error {
 			return err
 		}
 	}
-	// Conflicts about the moved records follow them to the new village.
+	// Conflicts about the moved records follow them to the new village, and
+	// so does a member of the household kept whole in a conflict because it
+	// was never created (the person is in another household).
 	_, err = p.ExecContext(p.ctx, `UPDATE conflicts SET unit_id = ?
-		WHERE (collection, record_id) IN (SELECT collection, id FROM records WHERE household_id = ?)`, hh.UnitID, hh.ID)
+		WHERE (collection, record_id) IN (SELECT collection, id FROM records WHERE household_id = ?)
+		OR (kind = 'person_in_two_households' AND json_extract(client_value, '$.household_id') = ?
+			AND NOT EXISTS (SELECT 1 FROM records r WHERE r.collection = conflicts.collection AND r.id = conflicts.record_id))`,
+		hh.UnitID, hh.ID, hh.ID)
 	return err
 }
 
