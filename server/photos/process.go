@@ -24,6 +24,7 @@ import (
 // takes its default.
 type Limits struct {
 	MaxPixels   int64 // width×height above which a photo is refused; default 50,000,000
+	MaxScans    int   // scans above which a (progressive) JPEG is refused; default 100
 	LargeEdge   int   // longest edge of the large derivative; default 1024
 	ThumbEdge   int   // longest edge of the thumbnail; default 256
 	JPEGQuality int   // quality of both derivatives, 1–100; default 82
@@ -32,6 +33,9 @@ type Limits struct {
 func (l Limits) withDefaults() Limits {
 	if l.MaxPixels <= 0 {
 		l.MaxPixels = 50_000_000
+	}
+	if l.MaxScans <= 0 {
+		l.MaxScans = 100
 	}
 	if l.LargeEdge <= 0 {
 		l.LargeEdge = 1024
@@ -77,8 +81,9 @@ type header struct {
 
 // Process verifies the photo at path against wantSHA256 and makes its
 // derivatives. It refuses a photo before decoding it when its header shows
-// it is not a JPEG or PNG or has more than lim.MaxPixels pixels, so a
-// decompression bomb costs only a header read. Decoding holds the whole
+// it is not a JPEG or PNG, has more than lim.MaxPixels pixels or (a JPEG)
+// more than lim.MaxScans scans, so a decompression bomb costs only a header
+// read (and a scan count, a pass over the file). Decoding holds the whole
 // image in memory (about 1.5 bytes a pixel for a JPEG, 4–8 for a PNG);
 // callers bound how many run at once. Process does not modify the file.
 //
@@ -170,6 +175,14 @@ func readHeader(f *os.File, lim Limits) (header, error) {
 	}
 	h.width, h.height = cfg.Width, cfg.Height
 	if h.format == "jpeg" {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return header{}, fmt.Errorf("photos: rewind upload: %w", err)
+		}
+		// Decoding visits every block once per scan, and a scan can be
+		// coded in a few bytes: count them before decoding.
+		if n := jpegScans(f, lim.MaxScans); n > lim.MaxScans {
+			return header{}, server.Errorf(syncproto.CodeImageTooLarge, "photo has more than %d scans", lim.MaxScans)
+		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return header{}, fmt.Errorf("photos: rewind upload: %w", err)
 		}
