@@ -26,6 +26,9 @@ type FieldConflict struct {
 	Field  string
 	Server json.RawMessage
 	Client json.RawMessage
+	// Kind, when set, is the kind of collision a check outside the merge
+	// found; empty for a merge conflict.
+	Kind string
 }
 
 // Outcome of merging an upsert into a record.

@@ -134,7 +134,11 @@ func (p *pushTx) write(m *syncproto.Mutation, cur *record, out merge.Outcome, un
 	}
 	var ids []string
 	for _, c := range out.Conflicts {
-		id, err := p.recordConflict(cur, kind, c.Field, c.Server, c.Client, "")
+		k := kind
+		if c.Kind != "" {
+			k = c.Kind
+		}
+		id, err := p.recordConflict(cur, k, c.Field, c.Server, c.Client, "")
 		if err != nil {
 			return res, "", err
 		}

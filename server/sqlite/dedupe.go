@@ -129,7 +129,8 @@ func (p *pushTx) guardHeadChange(cur *record, out *merge.Outcome) error {
 	if err != nil || other == nil {
 		return err
 	}
-	out.Conflicts = append(out.Conflicts, merge.FieldConflict{Field: "head_id_number", Server: cur.Fields["head_id_number"], Client: v})
+	out.Conflicts = append(out.Conflicts, merge.FieldConflict{Field: "head_id_number", Server: cur.Fields["head_id_number"], Client: v,
+		Kind: syncproto.KindDuplicateHousehold})
 	delete(out.Apply, "head_id_number")
 	return nil
 }
