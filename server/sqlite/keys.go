@@ -14,11 +14,15 @@ import (
 
 // RegisterKey registers the actor's Ed25519 public key for their device.
 // Registering the same key again returns it with created=false. Codes:
-// invalid_public_key, already_exists (the key belongs to someone else).
+// invalid_public_key (also for a key of small order), already_exists (the
+// key belongs to someone else).
 func (db *DB) RegisterKey(ctx context.Context, a *server.Actor, publicKey string) (*syncproto.Key, bool, error) {
 	raw, err := base64.StdEncoding.DecodeString(publicKey)
 	if err != nil || len(raw) != ed25519.PublicKeySize {
 		return nil, false, server.Errorf(syncproto.CodeInvalidPublicKey, "public_key must be standard base64 of a 32-byte Ed25519 public key")
+	}
+	if smallOrder(raw) {
+		return nil, false, server.Errorf(syncproto.CodeInvalidPublicKey, "public_key is a point of small order, for which anyone can make signatures")
 	}
 	k := syncproto.Key{KeyID: syncproto.KeyID(raw), UserID: a.UserID, DeviceID: a.DeviceID,
 		PublicKey: base64.StdEncoding.EncodeToString(raw), CreatedAt: db.now()}
@@ -46,6 +50,49 @@ func (db *DB) RegisterKey(ctx context.Context, a *server.Actor, publicKey string
 		return nil, false, err
 	}
 	return &k, created, nil
+}
+
+// smallOrderPoints are the encodings of the Ed25519 points of small order
+// with the sign bit cleared (libsodium's blocklist): 0 (order 4), 1 (the
+// identity), two points of order 8, p-1 (order 2), and p and p+1, which
+// decode to 0 and 1. A signature under such a key is made without any
+// secret (for the identity, R = identity and S = 0 verify every message),
+// and a signature counts for the key's owner whoever pushes it.
+var smallOrderPoints = [][32]byte{
+	{},
+	{0x01},
+	{0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+		0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+	{0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+		0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+	fieldElement(0xec),
+	fieldElement(0xed),
+	fieldElement(0xee),
+}
+
+// fieldElement is the 32-byte little-endian p-1, p or p+1 (p = 2^255-19)
+// for low byte 0xec, 0xed or 0xee.
+func fieldElement(low byte) [32]byte {
+	var b [32]byte
+	for i := range b {
+		b[i] = 0xff
+	}
+	b[0], b[31] = low, 0x7f
+	return b
+}
+
+// smallOrder reports whether the public key raw (32 bytes) is a point of
+// small order, in either sign.
+func smallOrder(raw []byte) bool {
+	var k [32]byte
+	copy(k[:], raw)
+	k[31] &= 0x7f
+	for _, p := range smallOrderPoints {
+		if k == p {
+			return true
+		}
+	}
+	return false
 }
 
 func findKey(ctx context.Context, q querier, keyID string) (*syncproto.Key, error) {
