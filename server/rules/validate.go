@@ -18,6 +18,10 @@ import (
 
 var recordIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
+// refRe is what a reference may name: a record id, or a unit id, which
+// may also hold '.' (see the admin API's unit ids).
+var refRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
 // ValidRecordID reports whether id is an acceptable client-generated record
 // id: a ULID, a UUID or similar, 1–64 characters of [A-Za-z0-9_-].
 func ValidRecordID(id string) bool { return recordIDRe.MatchString(id) }
@@ -197,7 +201,7 @@ func validateString(field string, spec syncproto.FieldSpec, s string) error {
 			return server.Errorf(syncproto.CodeInvalidIDNumber, "field %q is not a valid 18-character resident ID number", field)
 		}
 	case syncproto.TRef:
-		if !ValidRecordID(s) {
+		if !refRe.MatchString(s) {
 			return invalid(field, "a record or unit id")
 		}
 	}
