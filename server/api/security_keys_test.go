@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/ruhu-org/ruhu/server/ruhutest"
@@ -43,4 +44,27 @@ func TestSecurityWeakSigningKeysAreRefused(t *testing.T) {
 	// A real key is still welcome.
 	w2.JSON(http.MethodPost, "/v1/keys", syncproto.RegisterKeyRequest{
 		PublicKey: base64.StdEncoding.EncodeToString(newPublicKey(t))}, http.StatusCreated, nil)
+}
+
+// TestSecurityPublicKeySpellings: a public key has one text form, as
+// signatures.md says; other spellings encoding/base64 would accept are
+// refused rather than silently rewritten.
+func TestSecurityPublicKeySpellings(t *testing.T) {
+	env := ruhutest.New(t)
+	w2 := env.Login("worker2", "tab-02")
+	b64 := base64.StdEncoding.EncodeToString(newPublicKey(t))
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	flipped := []byte(b64)
+	last := len(b64) - 2 // before the one '=': 4 bits of the key, 2 padding bits
+	flipped[last] = alphabet[strings.IndexByte(alphabet, b64[last])|1]
+	for name, key := range map[string]string{
+		"line break":            b64[:20] + `\n` + b64[20:],
+		"non-zero padding bits": string(flipped),
+	} {
+		if key == b64 {
+			t.Fatalf("%s: spelling not changed", name)
+		}
+		st, b := w2.Do(http.MethodPost, "/v1/keys", []byte(`{"public_key":"`+key+`"}`))
+		wantProblem(t, st, b, 422, syncproto.CodeInvalidPublicKey)
+	}
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"crypto/ed25519"
 	"database/sql"
 	"encoding/base64"
 	"errors"
@@ -17,9 +16,9 @@ import (
 // invalid_public_key (also for a key of small order), already_exists (the
 // key belongs to someone else).
 func (db *DB) RegisterKey(ctx context.Context, a *server.Actor, publicKey string) (*syncproto.Key, bool, error) {
-	raw, err := base64.StdEncoding.DecodeString(publicKey)
-	if err != nil || len(raw) != ed25519.PublicKeySize {
-		return nil, false, server.Errorf(syncproto.CodeInvalidPublicKey, "public_key must be standard base64 of a 32-byte Ed25519 public key")
+	raw, err := syncproto.ParsePublicKey(publicKey)
+	if err != nil {
+		return nil, false, server.Errorf(syncproto.CodeInvalidPublicKey, "public_key must be the standard base64 (44 characters, padded) of a 32-byte Ed25519 public key")
 	}
 	if smallOrder(raw) {
 		return nil, false, server.Errorf(syncproto.CodeInvalidPublicKey, "public_key is a point of small order, for which anyone can make signatures")
