@@ -50,19 +50,23 @@ CREATE TABLE aliases (
     PRIMARY KEY (collection, alias_id)
 ) STRICT, WITHOUT ROWID;
 
+-- A device's mutation counter, per user of the device: two investigators
+-- share a tablet, and a user who claims another's device id can neither
+-- advance nor read the counter of the device's real users.
 CREATE TABLE devices (
-    device_id        TEXT PRIMARY KEY,
+    device_id        TEXT NOT NULL,
+    user_id          TEXT NOT NULL,
     last_mutation_id INTEGER NOT NULL,
-    last_user_id     TEXT NOT NULL,
-    updated_at       TEXT NOT NULL
-) STRICT;
+    updated_at       TEXT NOT NULL,
+    PRIMARY KEY (device_id, user_id)
+) STRICT, WITHOUT ROWID;
 
 -- Every mutation a device pushed, with its result (replays answer from here).
 -- payload is kept for rejected and conflicting mutations.
 CREATE TABLE mutation_log (
     device_id    TEXT NOT NULL,
-    mutation_id  INTEGER NOT NULL,
     user_id      TEXT NOT NULL,
+    mutation_id  INTEGER NOT NULL,
     collection   TEXT NOT NULL,
     record_id    TEXT NOT NULL,
     op           TEXT NOT NULL,
@@ -73,7 +77,7 @@ CREATE TABLE mutation_log (
     result       TEXT NOT NULL, -- JSON MutationResult
     payload      TEXT,          -- JSON Mutation, for rejected/conflict
     created_at   TEXT NOT NULL,
-    PRIMARY KEY (device_id, mutation_id)
+    PRIMARY KEY (device_id, user_id, mutation_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX mutation_log_rejected ON mutation_log(status, unit_id) WHERE status = 'rejected';
 

@@ -28,6 +28,11 @@ const (
 // MaxRecordIDLen is the longest record id the server accepts.
 const MaxRecordIDLen = 64
 
+// MaxMutationID is the largest mutation id the server accepts (2^53−1, the
+// largest integer every JSON client represents exactly); a larger one is
+// rejected with mutation_id_not_increasing and does not move the counter.
+const MaxMutationID = 1<<53 - 1
+
 // MaxMutationsPerPush is the largest batch the server accepts in one push.
 const MaxMutationsPerPush = 1000
 

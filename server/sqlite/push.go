@@ -202,7 +202,7 @@ func (db *DB) Push(ctx context.Context, a *server.Actor, req *syncproto.PushRequ
 			return err
 		}
 		defer p.close()
-		last, err := deviceLast(ctx, tx, req.DeviceID)
+		last, err := deviceLast(ctx, tx, req.DeviceID, a.UserID)
 		if err != nil {
 			return err
 		}
@@ -212,6 +212,12 @@ func (db *DB) Push(ctx context.Context, a *server.Actor, req *syncproto.PushRequ
 		start := last
 		for i := range req.Mutations {
 			m := &req.Mutations[i]
+			if m.MutationID > syncproto.MaxMutationID {
+				resp.Results = append(resp.Results, syncproto.MutationResult{MutationID: m.MutationID, Status: syncproto.StatusRejected,
+					Error: &syncproto.ResultError{Code: syncproto.CodeMutationOutOfOrder,
+						Message: fmt.Sprintf("mutation_id must be at most %d", syncproto.MaxMutationID)}})
+				continue
+			}
 			if m.MutationID <= last {
 				res, err := p.replay(req.DeviceID, m, last)
 				if err != nil {
@@ -229,9 +235,9 @@ func (db *DB) Push(ctx context.Context, a *server.Actor, req *syncproto.PushRequ
 		}
 		resp.LastMutationID = last
 		if last != start {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO devices (device_id, last_mutation_id, last_user_id, updated_at)
-				VALUES (?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id,
-				last_user_id = excluded.last_user_id, updated_at = excluded.updated_at`, req.DeviceID, last, a.UserID, p.now); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO devices (device_id, user_id, last_mutation_id, updated_at)
+				VALUES (?, ?, ?, ?) ON CONFLICT (device_id, user_id) DO UPDATE SET last_mutation_id = excluded.last_mutation_id,
+				updated_at = excluded.updated_at`, req.DeviceID, a.UserID, last, p.now); err != nil {
 				return fmt.Errorf("advance device: %w", err)
 			}
 		}
@@ -243,9 +249,13 @@ func (db *DB) Push(ctx context.Context, a *server.Actor, req *syncproto.PushRequ
 	return resp, nil
 }
 
-func deviceLast(ctx context.Context, q querier, device string) (int64, error) {
+// deviceLast is the last mutation id the user pushed from the device. The
+// counter is per device and user: mutation ids increase per device, so they
+// increase for each of its users too, and no one else's pushes under the
+// same device id can touch it.
+func deviceLast(ctx context.Context, q querier, device, user string) (int64, error) {
 	var last int64
-	err := q.QueryRowContext(ctx, `SELECT last_mutation_id FROM devices WHERE device_id = ?`, device).Scan(&last)
+	err := q.QueryRowContext(ctx, `SELECT last_mutation_id FROM devices WHERE device_id = ? AND user_id = ?`, device, user).Scan(&last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -264,8 +274,8 @@ func (p *pushTx) replay(device string, m *syncproto.Mutation, last int64) (syncp
 		res.Replayed = true
 		return res, nil
 	}
-	err := p.QueryRowContext(p.ctx, `SELECT result FROM mutation_log WHERE device_id = ? AND mutation_id = ?`,
-		device, m.MutationID).Scan(&stored)
+	err := p.QueryRowContext(p.ctx, `SELECT result FROM mutation_log WHERE device_id = ? AND user_id = ? AND mutation_id = ?`,
+		device, p.a.UserID, m.MutationID).Scan(&stored)
 	if errors.Is(err, sql.ErrNoRows) {
 		return syncproto.MutationResult{MutationID: m.MutationID, Status: syncproto.StatusRejected,
 			Error: &syncproto.ResultError{Code: syncproto.CodeMutationOutOfOrder,

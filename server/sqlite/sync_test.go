@@ -629,16 +629,32 @@ func TestMutationIDsMustIncrease(t *testing.T) {
 	if n := count(t, db, `SELECT count(*) FROM mutation_log WHERE mutation_id IN (7, 10)`); n != 0 {
 		t.Fatalf("%d out-of-order mutations logged", n)
 	}
-	if n := count(t, db, `SELECT last_mutation_id FROM devices WHERE device_id = 'tab-01'`); n != 11 {
+	if n := count(t, db, `SELECT max(last_mutation_id) FROM devices WHERE device_id = 'tab-01'`); n != 11 {
 		t.Fatalf("device counter %d, want 11", n)
 	}
 
-	// Two users sharing the tablet share its counter.
+	// The counter is kept per device and user: another user of the same
+	// device id (a colleague on the shared tablet, or someone claiming the
+	// id) neither advances it nor sees its stored results.
 	w2 := env.Login("worker2", "tab-01")
-	res = w2.Push(mut(3, 6))
-	wantResult(t, res.Results[0], syncproto.StatusRejected, syncproto.CodeMutationOutOfOrder)
 	res = w2.Push(mut(12, 6))
 	wantResult(t, res.Results[0], syncproto.StatusApplied, "")
+	if res.Results[0].Replayed {
+		t.Fatal("worker2's mutation 12 answered as a replay")
+	}
+	w3 := env.Login("worker3", "tab-01")
+	res = w3.Push(mut(13, 6)) // a household of t1-v1: outside worker3's village
+	wantResult(t, res.Results[0], syncproto.StatusRejected, syncproto.CodeOutOfScope)
+	res = c.Push(mut(13, 7))
+	wantResult(t, res.Results[0], syncproto.StatusApplied, "")
+	if res.Results[0].Replayed {
+		t.Fatal("worker1's mutation 13 was answered with worker3's stored result")
+	}
+	res = c.Push(syncproto.Mutation{MutationID: syncproto.MaxMutationID + 1, Collection: hhs, ID: "hhz", Op: syncproto.OpDelete})
+	wantResult(t, res.Results[0], syncproto.StatusRejected, syncproto.CodeMutationOutOfOrder)
+	if res.LastMutationID != 13 {
+		t.Fatalf("an id over MaxMutationID moved the counter to %d", res.LastMutationID)
+	}
 }
 
 func TestPushDeviceMismatch(t *testing.T) {
