@@ -281,7 +281,29 @@ func (p *pushTx) undelete(r *record) error {
 			return server.Errorf(syncproto.CodeDuplicateHousehold, "another live household has this head")
 		}
 	}
+	if r.Collection == syncproto.CollHouseholds {
+		if err := p.checkMembersUnique(r); err != nil {
+			return err
+		}
+	}
 	return p.save(r)
+}
+
+// checkMembersUnique refuses to revive a household one of whose live
+// members is, meanwhile, a live member of another live household (拆户拼户).
+func (p *pushTx) checkMembersUnique(hh *record) error {
+	var n int
+	err := p.QueryRowContext(p.ctx, `SELECT count(*) FROM records m WHERE m.collection = 'members' AND m.household_id = ?
+		AND m.deleted = 0 AND m.dedupe_key != '' AND EXISTS (SELECT 1 FROM records o WHERE o.collection = 'members'
+			AND o.dedupe_key = m.dedupe_key AND o.deleted = 0 AND o.household_id != m.household_id
+			AND o.household_id IN (SELECT id FROM records WHERE collection = 'households' AND deleted = 0))`, hh.ID).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("members of %s: %w", hh.ID, err)
+	}
+	if n > 0 {
+		return server.Errorf(syncproto.CodePersonInTwoHouses, "a member of this household is now a member of another household")
+	}
+	return nil
 }
 
 func (p *pushTx) currentVersion(c *syncproto.Conflict) (int64, error) {
