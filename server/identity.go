@@ -57,6 +57,18 @@ var FieldRoles = []string{
 	syncproto.RoleTownshipReviewer, syncproto.RoleCountyApprover, syncproto.RoleInspector,
 }
 
+// WriteRoles lists, per collection, the roles that may push changes to it
+// (least privilege): village workers and township reviewers keep the
+// household file; the county approver may correct a household (e.g. move it
+// between townships); inspectors record their own spot-check visits and
+// signatures only; the village committee reads.
+var WriteRoles = map[string][]string{
+	syncproto.CollHouseholds:     {syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleCountyApprover},
+	syncproto.CollMembers:        {syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleCountyApprover},
+	syncproto.CollInvestigations: {syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector},
+	syncproto.CollSignatures:     {syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector},
+}
+
 // SignerRoles may sign an investigation form.
 var SignerRoles = []string{
 	syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector,

@@ -17,6 +17,9 @@ func (p *pushTx) apply(m *syncproto.Mutation) (syncproto.MutationResult, string,
 	if err := rules.ValidateMutation(m); err != nil {
 		return res, "", err
 	}
+	if !p.a.HasAny(server.WriteRoles[m.Collection]...) {
+		return res, "", server.Errorf(syncproto.CodeForbidden, "your role may not change %s", m.Collection)
+	}
 	if m.Fields == nil {
 		m.Fields = map[string]json.RawMessage{}
 	}
