@@ -15,7 +15,7 @@ type Config struct {
 	AccessTTL       time.Duration // default 15 min
 	RefreshTTL      time.Duration // default 45 days
 	FailuresPerUser int           // failed logins per username per window; default 5
-	AttemptsPerAddr int           // logins per client address per window; default 30
+	AttemptsPerAddr int           // failed logins per client address per window; default 30
 	RateWindow      time.Duration // default 15 min
 	Hasher          server.PasswordHasher
 	Now             func() time.Time
@@ -87,7 +87,6 @@ func (s *Service) Login(ctx context.Context, req syncproto.LoginRequest, addr st
 	if s.perAddr.blocked(addr, now) || s.perUser.blocked(userKey, now) {
 		return nil, server.Errorf(syncproto.CodeRateLimited, "too many login attempts; wait and try again")
 	}
-	s.perAddr.hit(addr, now)
 	u, err := s.store.UserByUsername(ctx, req.Username)
 	if err != nil && server.ErrorCode(err) != syncproto.CodeNotFound {
 		return nil, err
@@ -98,7 +97,10 @@ func (s *Service) Login(ctx context.Context, req syncproto.LoginRequest, addr st
 	}
 	ok, verr := s.cfg.Hasher.Verify(hash, req.Password)
 	if u == nil || !ok || verr != nil || u.Disabled {
+		// Only failures count: a township office behind one address logs
+		// many people in legitimately.
 		s.perUser.hit(userKey, now)
+		s.perAddr.hit(addr, now)
 		actor := "unknown"
 		if u != nil {
 			actor = u.ID
