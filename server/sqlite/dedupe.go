@@ -104,6 +104,11 @@ func (p *pushTx) mergeDuplicate(m *syncproto.Mutation, canon *record, res syncpr
 	p.aliases = true
 	res.CanonicalID = canon.ID
 	fields := maps.Clone(m.Fields)
+	for f, v := range fields {
+		if merge.Equal(v, nil) {
+			delete(fields, f) // null in a new record is an absent field, not a value that differs
+		}
+	}
 	out := merge.Upsert(&canon.Record, 0, fields)
 	out.ServerAhead = true
 	if u, ok := out.Apply["unit_id"]; ok {
