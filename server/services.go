@@ -49,6 +49,11 @@ type AdminService interface {
 	ListUnits(ctx context.Context, a *Actor) ([]syncproto.Unit, error)
 	CreateUser(ctx context.Context, a *Actor, req syncproto.CreateUserRequest, passwordHash string) (*syncproto.UserDetail, error)
 	ListUsers(ctx context.Context, a *Actor) ([]syncproto.UserDetail, error)
+	// SetUserDisabled disables a user (ending their sessions) or enables
+	// them again. Codes: forbidden, not_found.
+	SetUserDisabled(ctx context.Context, a *Actor, id string, disabled bool) (*syncproto.UserDetail, error)
+	// SetPassword replaces a user's password and ends their sessions.
+	SetPassword(ctx context.Context, a *Actor, id, passwordHash string) error
 	AddRelative(ctx context.Context, a *Actor, req syncproto.RelativeRequest) (*syncproto.Relative, error)
 	ListRelatives(ctx context.Context, a *Actor, userID string) ([]syncproto.Relative, error)
 }

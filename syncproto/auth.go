@@ -83,6 +83,12 @@ type UserDetail struct {
 	User
 	IDNumber  string `json:"id_number,omitempty"`
 	CreatedAt string `json:"created_at"`
+	Disabled  bool   `json:"disabled,omitempty"`
+}
+
+// PasswordRequest is the body of POST /v1/admin/users/{id}/password.
+type PasswordRequest struct {
+	Password string `json:"password"`
 }
 
 // UserList is the body of GET /v1/admin/users.

@@ -34,10 +34,7 @@ func (s *Server) createUser(c echo.Context) error {
 	if err := s.bind(c, &req); err != nil {
 		return err
 	}
-	if len(req.Password) < 8 || len(req.Password) > 256 {
-		return server.Errorf(syncproto.CodeWeakPassword, "password must be 8–256 characters")
-	}
-	hash, err := s.deps.Hasher.Hash(req.Password)
+	hash, err := s.hashPassword(req.Password)
 	if err != nil {
 		return err
 	}
@@ -54,6 +51,41 @@ func (s *Server) listUsers(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, syncproto.UserList{Users: users})
+}
+
+func (s *Server) disableUser(c echo.Context) error { return s.setDisabled(c, true) }
+
+func (s *Server) enableUser(c echo.Context) error { return s.setDisabled(c, false) }
+
+func (s *Server) setDisabled(c echo.Context, disabled bool) error {
+	u, err := s.deps.Admin.SetUserDisabled(c.Request().Context(), actorOf(c), c.Param("id"), disabled)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+func (s *Server) setPassword(c echo.Context) error {
+	var req syncproto.PasswordRequest
+	if err := s.bind(c, &req); err != nil {
+		return err
+	}
+	hash, err := s.hashPassword(req.Password)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Admin.SetPassword(c.Request().Context(), actorOf(c), c.Param("id"), hash); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// hashPassword checks a new password's length and hashes it.
+func (s *Server) hashPassword(password string) (string, error) {
+	if len(password) < 8 || len(password) > 256 {
+		return "", server.Errorf(syncproto.CodeWeakPassword, "password must be 8–256 characters")
+	}
+	return s.deps.Hasher.Hash(password)
 }
 
 func (s *Server) addRelative(c echo.Context) error {

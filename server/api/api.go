@@ -103,6 +103,9 @@ func (s *Server) routes() {
 	admin.GET("/units", s.listUnits)
 	admin.POST("/users", s.createUser)
 	admin.GET("/users", s.listUsers)
+	admin.POST("/users/:id/disable", s.disableUser)
+	admin.POST("/users/:id/enable", s.enableUser)
+	admin.POST("/users/:id/password", s.setPassword)
 	admin.POST("/relatives", s.addRelative)
 	admin.GET("/relatives", s.listRelatives)
 

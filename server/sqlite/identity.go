@@ -261,7 +261,7 @@ func insertUser(ctx context.Context, tx *sql.Tx, u *server.User) error {
 }
 
 func userDetail(u *server.User) *syncproto.UserDetail {
-	d := &syncproto.UserDetail{User: u.Wire(), CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339)}
+	d := &syncproto.UserDetail{User: u.Wire(), CreatedAt: u.CreatedAt.UTC().Format(time.RFC3339), Disabled: u.Disabled}
 	if u.IDNumber != "" {
 		d.IDNumber = syncproto.MaskIDNumber(u.IDNumber)
 	}
@@ -393,4 +393,74 @@ func (db *DB) ListRelatives(ctx context.Context, a *server.Actor, userID string)
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// userInScope loads a user the admin may manage. Codes: forbidden,
+// not_found (also for users outside the subtree).
+func (db *DB) userInScope(ctx context.Context, tx *sql.Tx, a *server.Actor, id string) (*server.User, error) {
+	if err := requireAdmin(a); err != nil {
+		return nil, err
+	}
+	u, err := findUser(ctx, tx, `u.id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Covers(u.UnitPath) {
+		return nil, server.Errorf(syncproto.CodeNotFound, "no such user")
+	}
+	return u, nil
+}
+
+// revokeUserSessions ends every session of a user.
+func (db *DB) revokeUserSessions(ctx context.Context, tx *sql.Tx, userID, why string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ?, revoked_why = ? WHERE user_id = ? AND revoked_at IS NULL`,
+		db.now(), why, userID)
+	return err
+}
+
+// SetUserDisabled disables (or enables again) a user of the admin's
+// subtree; disabling ends all their sessions at once. An admin cannot
+// disable themselves. Codes: forbidden, not_found.
+func (db *DB) SetUserDisabled(ctx context.Context, a *server.Actor, id string, disabled bool) (*syncproto.UserDetail, error) {
+	if disabled && id == a.UserID {
+		return nil, server.Errorf(syncproto.CodeForbidden, "you cannot disable your own account")
+	}
+	var out *syncproto.UserDetail
+	err := db.writeTx(ctx, func(tx *sql.Tx) error {
+		u, err := db.userInScope(ctx, tx, a, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE id = ?`, disabled, id); err != nil {
+			return fmt.Errorf("disable user: %w", err)
+		}
+		action := "user.enable"
+		if disabled {
+			action = "user.disable"
+			if err := db.revokeUserSessions(ctx, tx, id, "user_disabled"); err != nil {
+				return err
+			}
+		}
+		u.Disabled = disabled
+		out = userDetail(u)
+		return db.auditTx(ctx, tx, a, action, "user", id, nil)
+	})
+	return out, err
+}
+
+// SetPassword replaces the password of a user of the admin's subtree and
+// ends all their sessions. Codes: forbidden, not_found.
+func (db *DB) SetPassword(ctx context.Context, a *server.Actor, id, passwordHash string) error {
+	return db.writeTx(ctx, func(tx *sql.Tx) error {
+		if _, err := db.userInScope(ctx, tx, a, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash, id); err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
+		if err := db.revokeUserSessions(ctx, tx, id, "password_reset"); err != nil {
+			return err
+		}
+		return db.auditTx(ctx, tx, a, "user.password_reset", "user", id, nil)
+	})
 }
