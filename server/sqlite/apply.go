@@ -30,7 +30,7 @@ func (p *pushTx) apply(m *syncproto.Mutation) (syncproto.MutationResult, string,
 	if id != m.ID {
 		res.CanonicalID = id
 	}
-	if err := p.rewriteRefs(m.Fields); err != nil {
+	if err := p.rewriteRefs(m); err != nil {
 		return res, "", err
 	}
 	cur, dup, err := p.findRecord(m, id)

@@ -38,9 +38,10 @@ func (p *pushTx) canonicalID(collection, id string) (string, error) {
 	return canon, nil
 }
 
-// rewriteRefs replaces a household_id naming an alias by the canonical id.
-func (p *pushTx) rewriteRefs(fields map[string]json.RawMessage) error {
-	hh := stringField(fields, "household_id")
+// rewriteRefs replaces a household_id naming an alias by the canonical id,
+// in a copy of m's fields: the fields as sent stay for the mutation log.
+func (p *pushTx) rewriteRefs(m *syncproto.Mutation) error {
+	hh := stringField(m.Fields, "household_id")
 	if hh == "" {
 		return nil
 	}
@@ -49,7 +50,8 @@ func (p *pushTx) rewriteRefs(fields map[string]json.RawMessage) error {
 		return err
 	}
 	b, _ := json.Marshal(canon)
-	fields["household_id"] = b
+	m.Fields = maps.Clone(m.Fields)
+	m.Fields["household_id"] = b
 	return nil
 }
 

@@ -296,6 +296,7 @@ func (p *pushTx) replay(device string, m *syncproto.Mutation, last int64) (syncp
 func (p *pushTx) applyLogged(device string, m *syncproto.Mutation) (syncproto.MutationResult, error) {
 	p.m = m
 	defer func() { p.m = nil }()
+	sent := *m // apply may replace m.Fields (alias references); the log keeps what was sent
 	var res syncproto.MutationResult
 	var unit string
 	err := p.guarded(func() error {
@@ -317,7 +318,7 @@ func (p *pushTx) applyLogged(device string, m *syncproto.Mutation) (syncproto.Mu
 		}
 	}
 	res.MutationID = m.MutationID
-	if err := p.logMutation(device, m, res, unit); err != nil {
+	if err := p.logMutation(device, &sent, res, unit); err != nil {
 		return res, err
 	}
 	return res, nil
