@@ -75,7 +75,7 @@ func FuzzPushDecode(f *testing.F) {
 				t.Fatalf("accepted fields %s cannot be hashed: %v", fields, err)
 			}
 			_ = rules.CheckRequired(m.Collection, m.Fields)
-			_ = rules.CheckImmutable(m.Collection, m.Fields)
+			_ = rules.CheckUpdate(m.Collection, m.Fields)
 		}
 	})
 }

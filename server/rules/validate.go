@@ -79,12 +79,19 @@ func CheckRequired(collection string, fields map[string]json.RawMessage) error {
 	return nil
 }
 
-// CheckImmutable refuses a change to a field that may only be set on create.
-// Code immutable_field.
-func CheckImmutable(collection string, changes map[string]json.RawMessage) error {
-	for _, f := range syncproto.Schemas[collection].Immutable {
+// CheckUpdate checks the changes an upsert makes to an existing record: a
+// field that may only be set on create does not change (immutable_field),
+// and a required field is not cleared with null (missing_field).
+func CheckUpdate(collection string, changes map[string]json.RawMessage) error {
+	schema := syncproto.Schemas[collection]
+	for _, f := range schema.Immutable {
 		if _, ok := changes[f]; ok {
 			return server.Errorf(syncproto.CodeImmutableField, "%s.%s cannot change once set", collection, f)
+		}
+	}
+	for _, f := range schema.Required {
+		if v, ok := changes[f]; ok && isNull(v) {
+			return server.Errorf(syncproto.CodeMissingField, "%s requires %q; it cannot be cleared", collection, f)
 		}
 	}
 	return nil

@@ -56,6 +56,11 @@ func (p *pushTx) upsert(m *syncproto.Mutation, id string, cur, dup *record, res 
 			"the record was deleted on the server; the edit is kept here")
 	}
 	if cur != nil && isLocked(cur) {
+		if len(changed(cur, m.Fields)) == 0 {
+			// The signed content again, unchanged: nothing to keep.
+			res.Status, res.Version = syncproto.StatusApplied, cur.Version
+			return res, cur.UnitID, nil
+		}
 		return p.wholeConflict(res, cur, syncproto.KindSignedContentLocked, "", cur.fieldsJSON(), mustJSON(m.Fields),
 			"the investigation was submitted and is locked; the edit is kept here")
 	}
@@ -71,7 +76,7 @@ func (p *pushTx) upsert(m *syncproto.Mutation, id string, cur, dup *record, res 
 		if dup != nil {
 			return p.mergeDuplicate(m, dup, res, unit)
 		}
-	} else if err := rules.CheckImmutable(m.Collection, changed(cur, m.Fields)); err != nil {
+	} else if err := rules.CheckUpdate(m.Collection, changed(cur, m.Fields)); err != nil {
 		return res, "", err
 	}
 	if m.Collection == syncproto.CollSignatures && cur == nil {

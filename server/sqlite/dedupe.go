@@ -4,7 +4,10 @@
 package sqlite
 
 import (
+	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
 
 	"github.com/ruhu-org/ruhu/server/merge"
@@ -32,8 +35,11 @@ func (p *pushTx) canonicalID(collection, id string) (string, error) {
 	var canon string
 	err := p.QueryRowContext(p.ctx, `SELECT canonical_id FROM aliases WHERE collection = ? AND alias_id = ?`,
 		collection, id).Scan(&canon)
-	if err != nil {
-		return id, nil //nolint:nilerr // no alias: the id is canonical
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return id, nil // no alias: the id is canonical
+	case err != nil:
+		return "", fmt.Errorf("find alias: %w", err)
 	}
 	return canon, nil
 }

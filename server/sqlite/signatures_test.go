@@ -419,6 +419,14 @@ func TestSubmitNeedsTwoSignersAndLocks(t *testing.T) {
 	if c.Kind != syncproto.KindSignedContentLocked || !jsonEq(t, c.ClientValue, edit) || !jsonEq(t, c.ServerValue, json.RawMessage(inv.Fields)) {
 		t.Fatalf("lock conflict %+v", c)
 	}
+	// The signed content again, unchanged, is no conflict (a re-sync).
+	var same map[string]json.RawMessage
+	if err := json.Unmarshal(inv.Fields, &same); err != nil {
+		t.Fatal(err)
+	}
+	resend := ruhutest.Upsert(invs, "inv1", inv.Version, nil)
+	resend.Fields = same
+	wantResult(t, push1(w.w2, resend), syncproto.StatusApplied, "")
 	del := push1(w.w2, ruhutest.Delete(invs, "inv1", inv.Version))
 	wantResult(t, del, syncproto.StatusConflict, "")
 	after, m := sigState(t, w.w1, "inv1")
