@@ -77,7 +77,10 @@ type ConflictService interface {
 	// ListRejections lists rejected mutations pushed from the actor's
 	// subtree, newest first, with their payload and reason.
 	ListRejections(ctx context.Context, a *Actor, limit int) ([]syncproto.Rejection, error)
-	ListConflicts(ctx context.Context, a *Actor, status string) ([]syncproto.Conflict, error)
+	// ListConflicts lists conflicts of the actor's subtree with the given
+	// status ("open", "resolved", "all") in creation order, at most limit
+	// after the conflict id after ("" from the start).
+	ListConflicts(ctx context.Context, a *Actor, status, after string, limit int) ([]syncproto.Conflict, error)
 	ResolveConflict(ctx context.Context, a *Actor, id string, req syncproto.ResolveRequest) (*syncproto.Conflict, error)
 }
 

@@ -54,10 +54,18 @@ type Conflict struct {
 	Version     int64           `json:"version,omitempty"` // record version after resolution
 }
 
-// ConflictList is the body of GET /v1/conflicts.
+// ConflictList is the body of GET /v1/conflicts, one page of it.
 type ConflictList struct {
 	Conflicts []Conflict `json:"conflicts"`
+	// Next, when set, is the after= value of the next page.
+	Next string `json:"next,omitempty"`
 }
+
+// DefaultConflictLimit and MaxConflictLimit bound GET /v1/conflicts?limit=N.
+const (
+	DefaultConflictLimit = 1000
+	MaxConflictLimit     = 10000
+)
 
 // ResolveRequest is the body of POST /v1/conflicts/{id}/resolve: either a
 // Choice ("server" or "client") or an explicit Value.

@@ -30,13 +30,9 @@ func (s *Server) push(c echo.Context) error {
 }
 
 func (s *Server) pull(c echo.Context) error {
-	limit := syncproto.DefaultPullLimit
-	if q := c.QueryParam("limit"); q != "" {
-		n, err := strconv.Atoi(q)
-		if err != nil || n < 1 {
-			return server.Errorf(syncproto.CodeBadRequest, "limit must be a positive integer")
-		}
-		limit = min(n, syncproto.MaxPullLimit)
+	limit, err := limitParam(c, syncproto.DefaultPullLimit, syncproto.MaxPullLimit)
+	if err != nil {
+		return err
 	}
 	res, err := s.deps.Sync.Pull(c.Request().Context(), actorOf(c), c.QueryParam("cursor"), limit)
 	if err != nil {
@@ -56,11 +52,20 @@ func (s *Server) listConflicts(c echo.Context) error {
 	if status == "" {
 		status = syncproto.ConflictOpen
 	}
-	list, err := s.deps.Conflicts.ListConflicts(c.Request().Context(), actorOf(c), status)
+	limit, err := limitParam(c, syncproto.DefaultConflictLimit, syncproto.MaxConflictLimit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, syncproto.ConflictList{Conflicts: list})
+	list, err := s.deps.Conflicts.ListConflicts(c.Request().Context(), actorOf(c), status, c.QueryParam("after"), limit+1)
+	if err != nil {
+		return err
+	}
+	page := syncproto.ConflictList{Conflicts: list}
+	if len(list) > limit {
+		page.Conflicts = list[:limit]
+		page.Next = list[limit-1].ID
+	}
+	return c.JSON(http.StatusOK, page)
 }
 
 func (s *Server) resolveConflict(c echo.Context) error {
@@ -84,17 +89,27 @@ func (s *Server) submitInvestigation(c echo.Context) error {
 }
 
 func (s *Server) listRejections(c echo.Context) error {
-	limit := 500
-	if q := c.QueryParam("limit"); q != "" {
-		n, err := strconv.Atoi(q)
-		if err != nil || n < 1 {
-			return server.Errorf(syncproto.CodeBadRequest, "limit must be a positive integer")
-		}
-		limit = n
+	limit, err := limitParam(c, 500, 5000)
+	if err != nil {
+		return err
 	}
 	list, err := s.deps.Conflicts.ListRejections(c.Request().Context(), actorOf(c), limit)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, syncproto.RejectionList{Rejections: list})
+}
+
+// limitParam reads ?limit=N: def when absent, at most max. Code
+// bad_request for anything but a positive integer.
+func limitParam(c echo.Context, def, max int) (int, error) {
+	q := c.QueryParam("limit")
+	if q == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(q)
+	if err != nil || n < 1 {
+		return 0, server.Errorf(syncproto.CodeBadRequest, "limit must be a positive integer")
+	}
+	return min(n, max), nil
 }

@@ -98,15 +98,16 @@ func scanConflict(sc interface{ Scan(...any) error }) (*syncproto.Conflict, stri
 }
 
 // ListConflicts lists conflicts in the actor's subtree with the given status
-// ("open", "resolved" or "all"), oldest first. A conflict that points at a
+// ("open", "resolved" or "all"), oldest first (conflict ids are ULIDs), at
+// most limit of them after the id after. A conflict that points at a
 // household outside the actor's subtree (a person or a head registered in
 // another jurisdiction) says so without naming that household.
-func (db *DB) ListConflicts(ctx context.Context, a *server.Actor, status string) ([]syncproto.Conflict, error) {
+func (db *DB) ListConflicts(ctx context.Context, a *server.Actor, status, after string, limit int) ([]syncproto.Conflict, error) {
 	out := []syncproto.Conflict{}
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+conflictCols+` FROM conflicts c
 			WHERE (? = 'all' OR c.status = ?) AND c.unit_id IN (SELECT id FROM units WHERE substr(path, 1, length(?)) = ?)
-			ORDER BY c.created_at, c.id LIMIT 10000`, status, status, a.UnitPath, a.UnitPath)
+			AND c.id > ? ORDER BY c.id LIMIT ?`, status, status, a.UnitPath, a.UnitPath, after, limit)
 		if err != nil {
 			return fmt.Errorf("list conflicts: %w", err)
 		}
