@@ -84,15 +84,12 @@ func (p *pushTx) upsert(m *syncproto.Mutation, id string, cur, dup *record, res 
 			return res, "", err
 		}
 	}
-	if cid, blocked, err := p.checkPersonUnique(m, cur, household); err != nil || blocked {
-		if err != nil {
-			return res, "", err
-		}
-		res.Status, res.ConflictID, res.ConflictIDs = syncproto.StatusConflict, cid, []string{cid}
-		if cur != nil {
-			res.Version = cur.Version
-		}
-		return res, unit, nil
+	cid, blocked, err := p.checkPersonUnique(m, cur, household)
+	if err != nil {
+		return res, "", err
+	}
+	if blocked {
+		return p.conflictResult(res, cur, cid), unit, nil
 	}
 	if cur == nil {
 		cur = &record{Collection: m.Collection, ID: id, CreatedBy: p.a.UserID}
