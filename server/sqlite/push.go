@@ -265,24 +265,18 @@ func deviceLast(ctx context.Context, q querier, device, user string) (int64, err
 // replay answers a mutation id the device already pushed with its stored
 // result.
 func (p *pushTx) replay(device string, m *syncproto.Mutation, last int64) (syncproto.MutationResult, error) {
-	stored, ok := p.results[m.MutationID]
-	if ok {
-		var res syncproto.MutationResult
-		if err := json.Unmarshal([]byte(stored), &res); err != nil {
-			return res, err
+	stored, ok := p.results[m.MutationID] // pushed earlier in this batch
+	if !ok {
+		err := p.QueryRowContext(p.ctx, `SELECT result FROM mutation_log WHERE device_id = ? AND user_id = ? AND mutation_id = ?`,
+			device, p.a.UserID, m.MutationID).Scan(&stored)
+		if errors.Is(err, sql.ErrNoRows) {
+			return syncproto.MutationResult{MutationID: m.MutationID, Status: syncproto.StatusRejected,
+				Error: &syncproto.ResultError{Code: syncproto.CodeMutationOutOfOrder,
+					Message: fmt.Sprintf("mutation_id %d is not above the device's last applied id %d", m.MutationID, last)}}, nil
 		}
-		res.Replayed = true
-		return res, nil
-	}
-	err := p.QueryRowContext(p.ctx, `SELECT result FROM mutation_log WHERE device_id = ? AND user_id = ? AND mutation_id = ?`,
-		device, p.a.UserID, m.MutationID).Scan(&stored)
-	if errors.Is(err, sql.ErrNoRows) {
-		return syncproto.MutationResult{MutationID: m.MutationID, Status: syncproto.StatusRejected,
-			Error: &syncproto.ResultError{Code: syncproto.CodeMutationOutOfOrder,
-				Message: fmt.Sprintf("mutation_id %d is not above the device's last applied id %d", m.MutationID, last)}}, nil
-	}
-	if err != nil {
-		return syncproto.MutationResult{}, fmt.Errorf("find stored result: %w", err)
+		if err != nil {
+			return syncproto.MutationResult{}, fmt.Errorf("find stored result: %w", err)
+		}
 	}
 	var res syncproto.MutationResult
 	if err := json.Unmarshal([]byte(stored), &res); err != nil {
