@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/ruhu-org/ruhu/syncproto"
 )
@@ -144,8 +143,8 @@ func (p *pushTx) flush() error {
 			r.CreatedBy, r.CreatedAt, p.now})
 	}
 	for len(old) > 0 {
-		n := min(len(old), 500)
-		q := `DELETE FROM records WHERE version IN (` + strings.TrimSuffix(strings.Repeat("?,", n), ",") + `)`
+		n := min(len(old), maxInArgs)
+		q := `DELETE FROM records WHERE version IN (` + placeholders(n) + `)`
 		if _, err := p.ExecContext(p.ctx, q, old[:n]...); err != nil {
 			return fmt.Errorf("flush records: %w", err)
 		}
@@ -206,9 +205,9 @@ func (p *pushTx) prefetchIDs(coll string, set map[string]bool) error {
 		}
 	}
 	for len(list) > 0 {
-		n := min(len(list), 500)
+		n := min(len(list), maxInArgs)
 		args := append([]any{coll}, list[:n]...)
-		rs, err := findRecords(p.ctx, p.tx, `collection = ? AND id IN (`+strings.TrimSuffix(strings.Repeat("?,", n), ",")+`)`, args...)
+		rs, err := findRecords(p.ctx, p.tx, `collection = ? AND id IN (`+placeholders(n)+`)`, args...)
 		if err != nil {
 			return err
 		}
@@ -227,9 +226,9 @@ func (p *pushTx) prefetchHeads(set map[string]bool) error {
 		p.heads[k] = nil
 	}
 	for len(list) > 0 {
-		n := min(len(list), 500)
+		n := min(len(list), maxInArgs)
 		rs, err := findRecords(p.ctx, p.tx, `collection = 'households' AND dedupe_key != '' AND deleted = 0
-			AND dedupe_key IN (`+strings.TrimSuffix(strings.Repeat("?,", n), ",")+`)`, list[:n]...)
+			AND dedupe_key IN (`+placeholders(n)+`)`, list[:n]...)
 		if err != nil {
 			return err
 		}

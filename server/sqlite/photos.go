@@ -211,9 +211,8 @@ func photoOf(r *record) (*server.Photo, error) {
 // PhotosWithoutRecord implements server.PhotoRecords.
 func (db *DB) PhotosWithoutRecord(ctx context.Context, shas []string) ([]string, error) {
 	have := make(map[string]bool, len(shas))
-	const batch = 500
-	for start := 0; start < len(shas); start += batch {
-		marks, args := inList(shas[start:min(start+batch, len(shas))])
+	for start := 0; start < len(shas); start += maxInArgs {
+		marks, args := inList(shas[start:min(start+maxInArgs, len(shas))])
 		rows, err := db.read.QueryContext(ctx, `SELECT id FROM records
 			WHERE collection = 'photos' AND deleted = 0 AND id IN (`+marks+`)`, args...)
 		if err != nil {

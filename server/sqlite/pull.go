@@ -102,12 +102,21 @@ func scopeUnits(ctx context.Context, tx *sql.Tx, a *server.Actor) (ids []string,
 	return ids, len(ids) == total && total > 0, rows.Err()
 }
 
+// inList returns the placeholders and arguments of an IN (…) list of ids.
 func inList(ids []string) (string, []any) {
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
 	}
-	return strings.TrimSuffix(strings.Repeat("?,", len(ids)), ","), args
+	return placeholders(len(ids)), args
+}
+
+// maxInArgs bounds the values bound in one IN (…) list of a batched query.
+const maxInArgs = 500
+
+// placeholders returns n comma-separated ? placeholders.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
 func pullRecords(ctx context.Context, tx *sql.Tx, scope []string, all bool, after int64, limit int) ([]syncproto.Change, error) {
