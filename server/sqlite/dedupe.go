@@ -4,6 +4,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -32,8 +33,14 @@ func (p *pushTx) canonicalID(collection, id string) (string, error) {
 	if !p.aliases {
 		return id, nil
 	}
+	return canonicalID(p.ctx, p, collection, id)
+}
+
+// canonicalID returns the id an alias stands for, or id itself when it is
+// no alias.
+func canonicalID(ctx context.Context, q querier, collection, id string) (string, error) {
 	var canon string
-	err := p.QueryRowContext(p.ctx, `SELECT canonical_id FROM aliases WHERE collection = ? AND alias_id = ?`,
+	err := q.QueryRowContext(ctx, `SELECT canonical_id FROM aliases WHERE collection = ? AND alias_id = ?`,
 		collection, id).Scan(&canon)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

@@ -117,14 +117,9 @@ func nextVersion(ctx context.Context, tx *sql.Tx) (int64, error) {
 // a merged duplicate's alias, and checks that it is in a's subtree. Codes
 // unknown_household, out_of_scope.
 func photoHousehold(ctx context.Context, q querier, a *server.Actor, id string) (*record, error) {
-	var canon string
-	err := q.QueryRowContext(ctx, `SELECT canonical_id FROM aliases WHERE collection = ? AND alias_id = ?`,
-		syncproto.CollHouseholds, id).Scan(&canon)
-	switch {
-	case err == nil:
-		id = canon
-	case !errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("find household alias: %w", err)
+	id, err := canonicalID(ctx, q, syncproto.CollHouseholds, id)
+	if err != nil {
+		return nil, err
 	}
 	hh, err := findRecord(ctx, q, syncproto.CollHouseholds, id)
 	if err != nil {
