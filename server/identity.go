@@ -74,6 +74,21 @@ var SignerRoles = []string{
 	syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector,
 }
 
+// MinPasswordLen and MaxPasswordLen bound the length of a password, in
+// bytes.
+const (
+	MinPasswordLen = 8
+	MaxPasswordLen = 256
+)
+
+// CheckPassword checks the length of a new password. Code weak_password.
+func CheckPassword(password string) error {
+	if len(password) < MinPasswordLen || len(password) > MaxPasswordLen {
+		return Errorf(syncproto.CodeWeakPassword, "password must be %d–%d characters", MinPasswordLen, MaxPasswordLen)
+	}
+	return nil
+}
+
 // ValidRole reports whether r is a known role.
 func ValidRole(r string) bool { return slices.Contains(syncproto.AllRoles, r) }
 

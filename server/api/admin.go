@@ -82,8 +82,8 @@ func (s *Server) setPassword(c echo.Context) error {
 
 // hashPassword checks a new password's length and hashes it.
 func (s *Server) hashPassword(password string) (string, error) {
-	if len(password) < 8 || len(password) > 256 {
-		return "", server.Errorf(syncproto.CodeWeakPassword, "password must be 8–256 characters")
+	if err := server.CheckPassword(password); err != nil {
+		return "", err
 	}
 	return s.deps.Hasher.Hash(password)
 }

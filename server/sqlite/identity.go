@@ -18,9 +18,6 @@ var (
 	usernameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$`)
 )
 
-// MinPasswordLen is the shortest password accepted for a new user.
-const MinPasswordLen = 8
-
 func requireAdmin(a *server.Actor) error {
 	if !a.Has(syncproto.RoleAdmin) {
 		return server.Errorf(syncproto.CodeForbidden, "the admin role is required")
@@ -217,11 +214,13 @@ func (db *DB) CreateUser(ctx context.Context, a *server.Actor, in syncproto.Crea
 func validateNewUser(in *syncproto.CreateUserRequest) error {
 	in.Username = strings.TrimSpace(in.Username)
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
-	switch {
-	case !usernameRe.MatchString(in.Username):
+	if !usernameRe.MatchString(in.Username) {
 		return server.Errorf(syncproto.CodeValidation, "username: 2–64 letters, digits or '_.@-'")
-	case len(in.Password) < MinPasswordLen || len(in.Password) > 256:
-		return server.Errorf(syncproto.CodeWeakPassword, "password must be %d–256 characters", MinPasswordLen)
+	}
+	if err := server.CheckPassword(in.Password); err != nil {
+		return err
+	}
+	switch {
 	case in.DisplayName == "" || len(in.DisplayName) > 100:
 		return server.Errorf(syncproto.CodeValidation, "display_name is required (at most 100 bytes)")
 	case len(in.Roles) == 0:

@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/server/app"
 	"github.com/ruhu-org/ruhu/server/auth"
 	"github.com/ruhu-org/ruhu/server/sqlite"
@@ -147,8 +148,8 @@ func initCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return 1, fmt.Errorf("read password: %w", err)
 	}
 	password := strings.TrimRight(line, "\r\n")
-	if len(password) < sqlite.MinPasswordLen {
-		return 2, fmt.Errorf("the admin password (first line of stdin) must be at least %d characters", sqlite.MinPasswordLen)
+	if len(password) < server.MinPasswordLen {
+		return 2, fmt.Errorf("the admin password (first line of stdin) must be at least %d characters", server.MinPasswordLen)
 	}
 	if err := app.Initialise(ctx, *data, *countyID, *countyName, *admin, password, auth.DefaultArgon2); err != nil {
 		return 1, err
