@@ -97,3 +97,9 @@ type Rejection struct {
 type RejectionList struct {
 	Rejections []Rejection `json:"rejections"`
 }
+
+// DefaultRejectionLimit and MaxRejectionLimit bound GET /v1/rejections?limit=N.
+const (
+	DefaultRejectionLimit = 500
+	MaxRejectionLimit     = 5000
+)

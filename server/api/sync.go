@@ -89,7 +89,7 @@ func (s *Server) submitInvestigation(c echo.Context) error {
 }
 
 func (s *Server) listRejections(c echo.Context) error {
-	limit, err := limitParam(c, 500, 5000)
+	limit, err := limitParam(c, syncproto.DefaultRejectionLimit, syncproto.MaxRejectionLimit)
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,8 @@ import (
 // ListRejections lists rejected mutations pushed by users of the actor's
 // subtree, newest first, with the payload exactly as sent and the reason.
 func (db *DB) ListRejections(ctx context.Context, a *server.Actor, limit int) ([]syncproto.Rejection, error) {
-	if limit <= 0 || limit > 5000 {
-		limit = 500
+	if limit <= 0 || limit > syncproto.MaxRejectionLimit {
+		limit = syncproto.DefaultRejectionLimit
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT device_id, user_id, payload, result, created_at FROM mutation_log
 		WHERE status = 'rejected' AND unit_id IN (SELECT id FROM units WHERE substr(path, 1, length(?)) = ?)
