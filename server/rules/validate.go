@@ -30,10 +30,10 @@ func ValidRecordID(id string) bool { return recordIDRe.MatchString(id) }
 const defaultMaxString = 2000
 
 // ValidateMutation checks a mutation's shape: collection, op, id and, for an
-// upsert, every field against the collection's schema. create says whether
-// the record is new (required fields must then be present and non-null).
-// Codes: unknown_collection, invalid_op, invalid_record_id, unknown_field,
-// invalid_field, missing_field, invalid_id_number.
+// upsert, every field against the collection's schema. Required fields are
+// checked later, once it is known whether the record is new (CheckRequired,
+// CheckUpdate). Codes: unknown_collection, invalid_op, invalid_record_id,
+// unknown_field, invalid_field, invalid_id_number.
 func ValidateMutation(m *syncproto.Mutation) error {
 	schema, ok := syncproto.Schemas[m.Collection]
 	if !ok {
