@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -37,6 +39,10 @@ type Deps struct {
 	Log    *slog.Logger
 	// MaxBody bounds JSON request bodies (default 16 MiB).
 	MaxBody int64
+	// BodyTimeout bounds the time to receive a request body outside tus
+	// uploads (default 5 minutes: a 1,000-mutation push over a 50 kbit/s
+	// village link takes about four).
+	BodyTimeout time.Duration
 }
 
 // Server is the HTTP API.
@@ -52,6 +58,9 @@ func New(d Deps) *Server {
 	}
 	if d.MaxBody <= 0 {
 		d.MaxBody = 16 << 20
+	}
+	if d.BodyTimeout <= 0 {
+		d.BodyTimeout = 5 * time.Minute
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -74,6 +83,12 @@ func New(d Deps) *Server {
 			// Answers carry personal data and tokens: no cache keeps them.
 			// Photos, which never change at a hash, set their own.
 			h.Set("Cache-Control", "no-store")
+			// A request body must arrive within BodyTimeout (tus uploads
+			// manage their own deadlines chunk by chunk): a client that
+			// trickles a body cannot hold a connection for ever.
+			if !strings.HasPrefix(c.Request().URL.Path, "/v1/uploads") {
+				_ = http.NewResponseController(c.Response().Writer).SetReadDeadline(time.Now().Add(d.BodyTimeout))
+			}
 			return next(c)
 		}
 	})

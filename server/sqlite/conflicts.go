@@ -119,6 +119,10 @@ func (db *DB) ListConflicts(ctx context.Context, a *server.Actor, status, after 
 			}
 			out = append(out, *c)
 		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return err
+		}
 		if err := rows.Close(); err != nil {
 			return err
 		}
@@ -127,7 +131,7 @@ func (db *DB) ListConflicts(ctx context.Context, a *server.Actor, status, after 
 				return err
 			}
 		}
-		return rows.Err()
+		return nil
 	})
 	return out, err
 }
