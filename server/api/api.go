@@ -86,7 +86,7 @@ func New(d Deps) *Server {
 			// A request body must arrive within BodyTimeout (tus uploads
 			// manage their own deadlines chunk by chunk): a client that
 			// trickles a body cannot hold a connection for ever.
-			if !strings.HasPrefix(c.Request().URL.Path, "/v1/uploads") {
+			if r := c.Request(); r.ContentLength != 0 && !strings.HasPrefix(r.URL.Path, "/v1/uploads") {
 				_ = http.NewResponseController(c.Response().Writer).SetReadDeadline(time.Now().Add(d.BodyTimeout))
 			}
 			return next(c)
