@@ -54,14 +54,20 @@ func (p *pushTx) findRecords(where string, args ...any) ([]*record, error) {
 	}
 	rs, err := findRecords(p.ctx, p, where, args...)
 	for i, r := range rs {
-		k := recKey(r.Collection, r.ID)
-		if c := p.cache[k]; c != nil {
-			rs[i] = c
-		} else {
-			p.cache[k] = r
-		}
+		rs[i] = p.cached(r)
 	}
 	return rs, err
+}
+
+// cached returns the cache's copy of a record just read from the database,
+// caching r when there is none, so that a push holds one copy per record.
+func (p *pushTx) cached(r *record) *record {
+	k := recKey(r.Collection, r.ID)
+	if c := p.cache[k]; c != nil {
+		return c
+	}
+	p.cache[k] = r
+	return r
 }
 
 // put records r as written: it is cached and written at the next flush.
@@ -233,12 +239,7 @@ func (p *pushTx) prefetchHeads(set map[string]bool) error {
 			return err
 		}
 		for _, r := range rs {
-			k := recKey(r.Collection, r.ID)
-			if c := p.cache[k]; c != nil {
-				r = c
-			} else {
-				p.cache[k] = r
-			}
+			r = p.cached(r)
 			p.heads[r.DedupeKey], p.headKey[r.ID] = r, r.DedupeKey
 		}
 		list = list[n:]
