@@ -278,15 +278,14 @@ func (p *pushTx) undelete(r *record) error {
 	r.Deleted = false
 	r.Version = p.nextVersion()
 	r.DedupeKey = dedupeKey(r)
-	if r.DedupeKey != "" && r.Collection == syncproto.CollHouseholds {
-		if other, err := p.liveByKey(r.Collection, r.DedupeKey, r.ID); err != nil || other != nil {
-			if err != nil {
-				return err
-			}
+	if r.Collection == syncproto.CollHouseholds {
+		other, err := p.liveByKey(r.Collection, r.DedupeKey, r.ID)
+		if err != nil {
+			return err
+		}
+		if other != nil {
 			return server.Errorf(syncproto.CodeDuplicateHousehold, "another live household has this head")
 		}
-	}
-	if r.Collection == syncproto.CollHouseholds {
 		if err := p.checkMembersUnique(r); err != nil {
 			return err
 		}
