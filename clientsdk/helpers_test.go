@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/ruhu-org/ruhu/clientsdk"
+	"github.com/ruhu-org/ruhu/server/engine"
 	"github.com/ruhu-org/ruhu/server/ruhutest"
-	"github.com/ruhu-org/ruhu/server/sqlite"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -131,7 +131,7 @@ func outbox(t *testing.T, c *clientsdk.Client) int {
 
 func commitmentOff(t *testing.T, env *ruhutest.Env) {
 	t.Helper()
-	if err := env.App.DB.SetSetting(context.Background(), env.Actor("admin", "x"), sqlite.PolicyRequireCommitment, "false"); err != nil {
+	if err := env.App.Engine.SetSetting(context.Background(), env.Actor("admin", "x"), engine.PolicyRequireCommitment, "false"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -74,6 +74,10 @@ var SignerRoles = []string{
 	syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector,
 }
 
+// ResolverRoles may resolve conflicts: the township reviewer and the
+// record's village workers.
+var ResolverRoles = []string{syncproto.RoleTownshipReviewer, syncproto.RoleVillageWorker}
+
 // MinPasswordLen and MaxPasswordLen bound the length of a password, in
 // bytes.
 const (

@@ -240,3 +240,6 @@ type RefreshToken struct {
 	ExpiresAt time.Time
 	Used      bool
 }
+
+// FieldsJSON returns the record's fields as a JSON object.
+func (r *Record) FieldsJSON() json.RawMessage { return EncodeFields(r.Fields) }

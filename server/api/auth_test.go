@@ -384,7 +384,7 @@ func TestHandBuiltTokens(t *testing.T) {
 	env := ruhutest.New(t)
 	c := env.Login("worker1", "dev-1")
 	w2 := env.Login("worker2", "dev-2")
-	key, err := env.App.DB.Secret(context.Background(), "jwt_hs256", 32)
+	key, err := env.App.Store.Secret(context.Background(), "jwt_hs256", 32)
 	if err != nil {
 		t.Fatal(err)
 	}

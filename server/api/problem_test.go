@@ -202,7 +202,7 @@ func TestReadyzReportsDatabaseDown(t *testing.T) {
 	}
 
 	env := ruhutest.New(t)
-	if err := env.App.DB.Close(); err != nil {
+	if err := env.App.Store.Close(); err != nil {
 		t.Fatal(err)
 	}
 	res, body := send(t, env, http.MethodGet, "/readyz", "", nil, nil)

@@ -14,7 +14,7 @@ import (
 // auditCount counts the audit rows of action in env's database.
 func auditCount(t *testing.T, env *ruhutest.Env, action string) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+env.App.DB.Path()+"?_pragma=busy_timeout(5000)&mode=ro")
+	db, err := sql.Open("sqlite", "file:"+env.App.SQLite.Path()+"?_pragma=busy_timeout(5000)&mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/server/api"
 	"github.com/ruhu-org/ruhu/server/auth"
+	"github.com/ruhu-org/ruhu/server/engine"
 	"github.com/ruhu-org/ruhu/server/photos"
 	"github.com/ruhu-org/ruhu/server/sqlite"
 )
@@ -41,7 +42,11 @@ type Config struct {
 
 // App is a wired server.
 type App struct {
-	DB      *sqlite.DB
+	// Store is the database; SQLite is the same store when it is the
+	// embedded SQLite (nil on PostgreSQL).
+	Store   server.Store
+	SQLite  *sqlite.DB
+	Engine  *engine.Engine
 	Auth    *auth.Service
 	Uploads *photos.Uploads
 	Handler http.Handler
@@ -58,19 +63,20 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Hasher == (auth.Argon2{}) {
 		cfg.Hasher = auth.DefaultArgon2
 	}
-	db, err := sqlite.Open(ctx, cfg.DataDir)
+	db, lite, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	eng := engine.New(db)
 	if cfg.Now != nil {
-		db.Now = cfg.Now
+		eng.Now = cfg.Now
 	}
 	key, err := db.Secret(ctx, "jwt_hs256", 32)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("jwt key: %w", err)
 	}
-	as, err := auth.New(db, auth.Config{Key: key, Hasher: cfg.Hasher, Now: cfg.Now, NewID: db.NewID,
+	as, err := auth.New(eng, auth.Config{Key: key, Hasher: cfg.Hasher, Now: cfg.Now, NewID: eng.NewID,
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL})
 	if err != nil {
 		db.Close()
@@ -81,16 +87,16 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	up, err := photos.NewUploads(store, db, photos.UploadConfig{Dir: filepath.Join(cfg.DataDir, "uploads"),
+	up, err := photos.NewUploads(store, eng, photos.UploadConfig{Dir: filepath.Join(cfg.DataDir, "uploads"),
 		MaxSize: cfg.MaxUploadSize, Limits: photos.Limits{MaxPixels: cfg.PixelCap}, Expiry: cfg.UploadExpiry,
 		Workers: cfg.PhotoWorkers, Now: cfg.Now, Log: cfg.Log, StatusOf: api.StatusOf})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	h := api.New(api.Deps{Auth: as, Admin: db, Keys: db, Sync: db, Conflicts: db, Investigations: db,
-		Hasher: cfg.Hasher, Ready: db.Ping, Log: cfg.Log, Uploads: up, Photos: &photos.Service{Store: store, Records: db}})
-	a := &App{DB: db, Auth: as, Uploads: up, Handler: h, swept: make(chan struct{})}
+	h := api.New(api.Deps{Auth: as, Admin: eng, Keys: eng, Sync: eng, Conflicts: eng, Investigations: eng,
+		Hasher: cfg.Hasher, Ready: db.Ping, Log: cfg.Log, Uploads: up, Photos: &photos.Service{Store: store, Records: eng}})
+	a := &App{Store: db, SQLite: lite, Engine: eng, Auth: as, Uploads: up, Handler: h, swept: make(chan struct{})}
 	a.sweep(cfg.UploadExpiry)
 	return a, nil
 }
@@ -112,7 +118,19 @@ func (a *App) sweep(expiry time.Duration) {
 func (a *App) Close() error {
 	a.stopSweep()
 	<-a.swept
-	return a.DB.Close()
+	return a.Store.Close()
+}
+
+// openStore opens the configured database.
+func openStore(ctx context.Context, cfg Config) (server.Store, *sqlite.DB, error) {
+	db, err := sqlite.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.Now != nil {
+		db.Now = cfg.Now
+	}
+	return db, db, nil
 }
 
 var _ server.PasswordHasher = auth.Argon2{}

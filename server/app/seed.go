@@ -6,6 +6,7 @@ import (
 
 	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/server/auth"
+	"github.com/ruhu-org/ruhu/server/engine"
 	"github.com/ruhu-org/ruhu/server/sqlite"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
@@ -25,11 +26,12 @@ func Initialise(ctx context.Context, dir, countyID, countyName, admin, password 
 		return err
 	}
 	defer db.Close()
+	eng := engine.New(db)
 	hash, err := h.Hash(password)
 	if err != nil {
 		return err
 	}
-	_, err = db.InitCounty(ctx, countyID, countyName, syncproto.CreateUserRequest{Username: admin, Password: password,
+	_, err = eng.InitCounty(ctx, countyID, countyName, syncproto.CreateUserRequest{Username: admin, Password: password,
 		DisplayName: admin, Roles: []string{syncproto.RoleAdmin}}, hash)
 	return err
 }
@@ -68,7 +70,8 @@ func SeedDemo(ctx context.Context, dir string, h auth.Argon2) error {
 		return err
 	}
 	defer db.Close()
-	admin, err := db.UserByUsername(ctx, "admin")
+	eng := engine.New(db)
+	admin, err := eng.UserByUsername(ctx, "admin")
 	if err != nil {
 		return err
 	}
@@ -77,12 +80,12 @@ func SeedDemo(ctx context.Context, dir string, h auth.Argon2) error {
 	towns := []struct{ id, name string }{{"t1", "城关镇"}, {"t2", "河西乡"}}
 	villages := []string{"东村", "西村", "南村"}
 	for _, t := range towns {
-		if _, err := db.CreateUnit(ctx, a, syncproto.Unit{ID: t.id, ParentID: "demo-county", Name: t.name, Level: syncproto.LevelTownship}); err != nil {
+		if _, err := eng.CreateUnit(ctx, a, syncproto.Unit{ID: t.id, ParentID: "demo-county", Name: t.name, Level: syncproto.LevelTownship}); err != nil {
 			return err
 		}
 		for i, v := range villages {
 			id := fmt.Sprintf("%s-v%d", t.id, i+1)
-			if _, err := db.CreateUnit(ctx, a, syncproto.Unit{ID: id, ParentID: t.id, Name: t.name + v, Level: syncproto.LevelVillage}); err != nil {
+			if _, err := eng.CreateUnit(ctx, a, syncproto.Unit{ID: id, ParentID: t.id, Name: t.name + v, Level: syncproto.LevelVillage}); err != nil {
 				return err
 			}
 		}
@@ -93,7 +96,7 @@ func SeedDemo(ctx context.Context, dir string, h auth.Argon2) error {
 	}
 	for _, u := range DemoUsers[1:] {
 		id := u.IDPrefix + string(syncproto.IDCheckChar(u.IDPrefix))
-		if _, err := db.CreateUser(ctx, a, syncproto.CreateUserRequest{Username: u.Username, Password: DemoPassword,
+		if _, err := eng.CreateUser(ctx, a, syncproto.CreateUserRequest{Username: u.Username, Password: DemoPassword,
 			DisplayName: u.Name, Roles: u.Roles, UnitID: u.Unit, IDNumber: id}, hash); err != nil {
 			return fmt.Errorf("demo user %s: %w", u.Username, err)
 		}

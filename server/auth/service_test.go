@@ -23,7 +23,7 @@ func service(t *testing.T, cfg auth.Config) (*ruhutest.Env, *auth.Service) {
 	cfg.Key = []byte(strings.Repeat("k", 32))
 	cfg.Hasher = auth.FastArgon2
 	cfg.Now = env.Now
-	s, err := auth.New(env.App.DB, cfg)
+	s, err := auth.New(env.App.Engine, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func service(t *testing.T, cfg auth.Config) (*ruhutest.Env, *auth.Service) {
 
 func TestNewRefusesShortKey(t *testing.T) {
 	env := ruhutest.New(t)
-	_, err := auth.New(env.App.DB, auth.Config{Key: make([]byte, 31), Hasher: auth.FastArgon2})
+	_, err := auth.New(env.App.Engine, auth.Config{Key: make([]byte, 31), Hasher: auth.FastArgon2})
 	if err == nil {
 		t.Fatal("a 31-byte key was accepted")
 	}

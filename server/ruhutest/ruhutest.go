@@ -228,7 +228,7 @@ func itoa(n int) string {
 // directly.
 func (e *Env) Actor(username, device string) *server.Actor {
 	e.T.Helper()
-	u, err := e.App.DB.UserByUsername(context.Background(), username)
+	u, err := e.App.Engine.UserByUsername(context.Background(), username)
 	if err != nil {
 		e.T.Fatalf("user %s: %v", username, err)
 	}

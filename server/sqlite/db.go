@@ -35,7 +35,6 @@ type DB struct {
 	write  *sql.DB
 	read   *sql.DB
 	Now    func() time.Time
-	NewID  func() string
 	closed bool
 }
 
@@ -61,7 +60,7 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 	n := max(4, runtime.NumCPU()*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	db := &DB{path: path, write: w, read: r, Now: func() time.Time { return time.Now().UTC() }, NewID: NewULID}
+	db := &DB{path: path, write: w, read: r, Now: func() time.Time { return time.Now().UTC() }}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -214,8 +213,9 @@ func isConstraint(err error) bool {
 func (db *DB) Secret(ctx context.Context, name string, n int) ([]byte, error) {
 	var out []byte
 	err := db.writeTx(ctx, func(tx *sql.Tx) error {
-		v, err := db.setting(ctx, tx, "secret."+name, "")
-		if err != nil {
+		var v string
+		err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, "secret."+name).Scan(&v)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		if v == "" {

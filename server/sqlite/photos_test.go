@@ -31,7 +31,7 @@ func wantPhotoCode(t *testing.T, err error, code string) {
 func TestPhotoRecordIsSyncedAndScoped(t *testing.T) {
 	env := ruhutest.New(t)
 	ctx := context.Background()
-	db, rdb := env.App.DB, readDB(t, env)
+	db, rdb := env.App.Engine, readDB(t, env)
 	w1 := env.Login("worker1", "tab-01")
 	push1(w1, ruhutest.Upsert(hhs, "hh1", 0, ruhutest.Household("t1-v1", 1)))
 	push1(w1, ruhutest.Upsert(hhs, "hh2", 0, ruhutest.Household("t1-v1", 2)))
@@ -99,7 +99,7 @@ func TestPhotoRecordIsSyncedAndScoped(t *testing.T) {
 func TestPhotoFollowsMergedAndMovedHousehold(t *testing.T) {
 	env := ruhutest.New(t)
 	ctx := context.Background()
-	db := env.App.DB
+	db := env.App.Engine
 	w1, w2 := env.Login("worker1", "tab-01"), env.Login("worker2", "tab-02")
 	push1(w1, ruhutest.Upsert(hhs, "hh1", 0, ruhutest.Household("t1-v1", 1)))
 	// The same head registered on another tablet: merged into hh1.

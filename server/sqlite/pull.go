@@ -3,103 +3,40 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
-	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
-// cursorPrefix versions the opaque cursor format.
-const cursorPrefix = "v1:"
-
-// EncodeCursor makes the opaque cursor for a version.
-func EncodeCursor(version int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(version, 10)))
-}
-
-// DecodeCursor reads an opaque cursor ("" is the start). Code invalid_cursor.
-func DecodeCursor(c string) (int64, error) {
-	if c == "" {
-		return 0, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil {
-		if s, ok := strings.CutPrefix(string(raw), cursorPrefix); ok {
-			if v, err := strconv.ParseInt(s, 10, 64); err == nil && v >= 0 {
-				return v, nil
-			}
-		}
-	}
-	return 0, server.Errorf(syncproto.CodeInvalidCursor, "the cursor is not one this server issued")
-}
-
 var emptyObject = json.RawMessage("{}")
 
-// Pull returns up to limit changes after cursor in the actor's subtree, in
-// version order: live records, tombstones of deleted records, and
-// tombstones of records that left the subtree. Code invalid_cursor.
-func (db *DB) Pull(ctx context.Context, a *server.Actor, cursor string, limit int) (*syncproto.PullResponse, error) {
-	after, err := DecodeCursor(cursor)
+// Changes implements server.Tx: live records and tombstones in scope, and
+// tombstones of records that left it, merged in version order.
+func (t *tx) Changes(scope []string, all bool, after int64, limit int) ([]syncproto.Change, error) {
+	live, err := pullRecords(t.ctx, t.tx, scope, all, after, limit)
 	if err != nil {
 		return nil, err
 	}
-	resp := &syncproto.PullResponse{Changes: make([]syncproto.Change, 0, min(limit, 1024))}
-	err = db.readTx(ctx, func(tx *sql.Tx) error {
-		scope, all, err := scopeUnits(ctx, tx, a)
-		if err != nil {
-			return err
-		}
-		live, err := pullRecords(ctx, tx, scope, all, after, limit+1)
-		if err != nil {
-			return err
-		}
-		exits, err := pullExits(ctx, tx, scope, all, after, limit+1)
-		if err != nil {
-			return err
-		}
-		merged := mergeByVersion(live, exits)
-		resp.HasMore = len(merged) > limit
-		if resp.HasMore {
-			merged = merged[:limit]
-		}
-		resp.Changes = append(resp.Changes, merged...)
-		return nil
-	})
+	exits, err := pullExits(t.ctx, t.tx, scope, all, after, limit)
 	if err != nil {
 		return nil, err
 	}
-	last := after
-	if n := len(resp.Changes); n > 0 {
-		last = resp.Changes[n-1].Version
+	merged := mergeByVersion(live, exits)
+	if len(merged) > limit {
+		merged = merged[:limit]
 	}
-	resp.Cursor = EncodeCursor(last)
-	return resp, nil
+	return merged, nil
 }
 
-// scopeUnits lists the unit ids of the actor's subtree; all is true when
-// the subtree is the whole tree (no filter needed).
-func scopeUnits(ctx context.Context, tx *sql.Tx, a *server.Actor) (ids []string, all bool, err error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, path FROM units`)
+// Counties implements server.Store.
+func (db *DB) Counties(ctx context.Context) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM units WHERE parent_id IS NULL ORDER BY id`)
 	if err != nil {
-		return nil, false, fmt.Errorf("scope: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	total := 0
-	for rows.Next() {
-		var id, path string
-		if err := rows.Scan(&id, &path); err != nil {
-			return nil, false, err
-		}
-		total++
-		if a.Covers(path) {
-			ids = append(ids, id)
-		}
-	}
-	return ids, len(ids) == total && total > 0, rows.Err()
+	return scanStrings(rows)
 }
 
 // inList returns the placeholders and arguments of an IN (…) list of ids.

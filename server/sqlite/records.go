@@ -1,44 +1,25 @@
 package sqlite
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 
-	"github.com/ruhu-org/ruhu/server/merge"
-	"github.com/ruhu-org/ruhu/syncproto"
+	"github.com/ruhu-org/ruhu/server"
 )
-
-// record is a stored record with its scope and bookkeeping columns.
-type record struct {
-	merge.Record
-	Collection  string
-	ID          string
-	UnitID      string
-	HouseholdID string
-	ParentID    string
-	DedupeKey   string
-	Meta        syncproto.RecordMeta
-	CreatedBy   string
-	CreatedAt   string
-	stored      bool  // a row exists (or is pending in a push's cache)
-	oldVersion  int64 // the version as loaded or last saved
-	dbVersion   int64 // the version of the row in the database, 0 for none
-}
 
 const recordCols = `version, collection, id, unit_id, household_id, parent_id, dedupe_key, deleted,
 	fields, field_versions, meta, created_by, created_at`
 
-func scanRecord(sc interface{ Scan(...any) error }) (*record, error) {
-	r := &record{stored: true}
-	var fields, fv, meta string
+func scanRecord(sc interface{ Scan(...any) error }) (*server.Record, error) {
+	r := &server.Record{Stored: true}
+	var fields, fv, meta, created string
 	if err := sc.Scan(&r.Version, &r.Collection, &r.ID, &r.UnitID, &r.HouseholdID, &r.ParentID, &r.DedupeKey,
-		&r.Deleted, &fields, &fv, &meta, &r.CreatedBy, &r.CreatedAt); err != nil {
+		&r.Deleted, &fields, &fv, &meta, &r.CreatedBy, &created); err != nil {
 		return nil, err
 	}
-	r.oldVersion, r.dbVersion = r.Version, r.Version
+	r.OldVersion, r.CreatedAt = r.Version, parseTS(created)
 	if err := json.Unmarshal([]byte(fields), &r.Fields); err != nil {
 		return nil, fmt.Errorf("record %s/%s fields: %w", r.Collection, r.ID, err)
 	}
@@ -51,79 +32,146 @@ func scanRecord(sc interface{ Scan(...any) error }) (*record, error) {
 	return r, nil
 }
 
-// findRecord loads a record, deleted or not; nil when there is none.
-func findRecord(ctx context.Context, q querier, collection, id string) (*record, error) {
-	r, err := scanRecord(q.QueryRowContext(ctx, `SELECT `+recordCols+` FROM records WHERE collection = ? AND id = ?`, collection, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("find %s/%s: %w", collection, id, err)
-	}
-	return r, nil
-}
-
-// findRecords loads the records matching a WHERE clause.
-func findRecords(ctx context.Context, q querier, where string, args ...any) ([]*record, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+recordCols+` FROM records WHERE `+where+` ORDER BY version`, args...)
+// findRecords loads the records matching a WHERE clause, in version order,
+// returning the cached copy of each.
+func (t *tx) findRecords(where string, args ...any) ([]*server.Record, error) {
+	rows, err := t.query(`SELECT `+recordCols+` FROM records WHERE `+where+` ORDER BY version`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find records: %w", err)
 	}
 	defer rows.Close()
-	var out []*record
+	var out []*server.Record
 	for rows.Next() {
 		r, err := scanRecord(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, r)
+		out = append(out, t.cached(r))
 	}
 	return out, rows.Err()
 }
 
-// save writes r at its (new) Version, inserting or moving the row.
-func saveRecord(ctx context.Context, tx querier, r *record, now string) error {
-	fields, fv := encodeRawMap(r.Fields), encodeVersions(r.FieldVersions)
-	meta, err := json.Marshal(r.Meta)
+// findOne is findRecords for at most one record (nil when none).
+func (t *tx) findOne(where string, args ...any) (*server.Record, error) {
+	rs, err := t.findRecords(where, args...)
+	if err != nil || len(rs) == 0 {
+		return nil, err
+	}
+	return rs[0], nil
+}
+
+// Record implements server.Tx.
+func (t *tx) Record(collection, id string) (*server.Record, error) {
+	k := recKey(collection, id)
+	if r, ok := t.cache[k]; ok {
+		return r, nil
+	}
+	s, err := t.stmt(`SELECT ` + recordCols + ` FROM records WHERE collection = ? AND id = ?`)
 	if err != nil {
-		return fmt.Errorf("marshal meta: %w", err)
+		return nil, err
 	}
-	if !r.stored {
-		r.CreatedAt = now
-		_, err = tx.ExecContext(ctx, `INSERT INTO records (`+recordCols+`, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.Version, r.Collection, r.ID, r.UnitID, r.HouseholdID, r.ParentID, r.DedupeKey, r.Deleted,
-			string(fields), string(fv), string(meta), r.CreatedBy, now, now)
-	} else {
-		_, err = tx.ExecContext(ctx, `UPDATE records SET version = ?, unit_id = ?, household_id = ?, parent_id = ?,
-			dedupe_key = ?, deleted = ?, fields = ?, field_versions = ?, meta = ?, updated_at = ? WHERE version = ?`,
-			r.Version, r.UnitID, r.HouseholdID, r.ParentID, r.DedupeKey, r.Deleted, string(fields), string(fv), string(meta), now, r.oldVersion)
+	r, err := scanRecord(s.QueryRowContext(t.ctx, collection, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		r, err = nil, nil
 	}
 	if err != nil {
-		return fmt.Errorf("save %s/%s: %w", r.Collection, r.ID, err)
+		return nil, fmt.Errorf("find %s: %w", k, err)
 	}
-	r.stored, r.oldVersion, r.dbVersion = true, r.Version, r.Version
-	return nil
+	if r != nil {
+		t.dbVersion[k] = r.Version
+	}
+	t.cache[k] = r
+	return r, nil
 }
 
-// field returns a string field of r ("" when absent or not a string).
-func (r *record) field(name string) string {
-	return stringField(r.Fields, name)
+// LiveMember implements server.Tx.
+func (t *tx) LiveMember(key, household string) (*server.Record, error) {
+	return t.findOne(`collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0
+		AND household_id = ?`, key, household)
 }
 
-func stringField(fields map[string]json.RawMessage, name string) string {
-	v, ok := fields[name]
-	if !ok {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(v, &s) != nil {
-		return ""
-	}
-	return s
+// MemberElsewhere implements server.Tx.
+func (t *tx) MemberElsewhere(key, self, household string) (*server.Record, error) {
+	return t.findOne(`collection = 'members' AND dedupe_key = ? AND dedupe_key != '' AND deleted = 0 AND id != ? AND household_id != ?
+		AND household_id IN (SELECT id FROM records WHERE collection = 'households' AND deleted = 0)`, key, self, household)
 }
 
-// fieldsJSON returns the record's fields as a JSON object.
-func (r *record) fieldsJSON() json.RawMessage {
-	return encodeRawMap(r.Fields)
+// MembersElsewhere implements server.Tx.
+func (t *tx) MembersElsewhere(household string) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM records m WHERE m.collection = 'members' AND m.household_id = ?
+		AND m.deleted = 0 AND m.dedupe_key != '' AND EXISTS (SELECT 1 FROM records o WHERE o.collection = 'members'
+			AND o.dedupe_key = m.dedupe_key AND o.deleted = 0 AND o.household_id != m.household_id
+			AND o.household_id IN (SELECT id FROM records WHERE collection = 'households' AND deleted = 0))`,
+		[]any{household}, &n)
+	return n, err
+}
+
+// Children implements server.Tx.
+func (t *tx) Children(household string) ([]*server.Record, error) {
+	return t.findRecords(`household_id = ? AND collection != 'households'`, household)
+}
+
+// LiveMembers implements server.Tx.
+func (t *tx) LiveMembers(household string) ([]*server.Record, error) {
+	return t.findRecords(`collection = 'members' AND household_id = ? AND deleted = 0`, household)
+}
+
+// Signatures implements server.Tx.
+func (t *tx) Signatures(investigation string) ([]*server.Record, error) {
+	return t.findRecords(`collection = 'signatures' AND parent_id = ?`, investigation)
+}
+
+// ValidSigners implements server.Tx.
+func (t *tx) ValidSigners(investigation, contentHash string) ([]string, error) {
+	rows, err := t.query(`SELECT DISTINCT k.user_id FROM records s
+		JOIN signing_keys k ON k.key_id = json_extract(s.fields, '$.key_id')
+		WHERE s.collection = 'signatures' AND s.parent_id = ? AND s.deleted = 0
+		AND json_extract(s.fields, '$.content_hash') = ? ORDER BY k.user_id`, investigation, contentHash)
+	if err != nil {
+		return nil, err
+	}
+	return scanStrings(rows)
+}
+
+// HasCommitmentPhoto implements server.Tx.
+func (t *tx) HasCommitmentPhoto(household string) (bool, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM records WHERE collection = 'photos' AND household_id = ?
+		AND deleted = 0 AND json_extract(fields, '$.kind') = 'commitment'`, []any{household}, &n)
+	return n > 0, err
+}
+
+// LivePhotos implements server.Tx.
+func (t *tx) LivePhotos(shas []string) (map[string]bool, error) {
+	have := make(map[string]bool, len(shas))
+	for start := 0; start < len(shas); start += maxInArgs {
+		marks, args := inList(shas[start:min(start+maxInArgs, len(shas))])
+		rows, err := t.query(`SELECT id FROM records WHERE collection = 'photos' AND deleted = 0 AND id IN (`+marks+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := scanStrings(rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			have[id] = true
+		}
+	}
+	return have, nil
+}
+
+// scanStrings reads a one-column result and closes rows.
+func scanStrings(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }

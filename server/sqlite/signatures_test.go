@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ruhu-org/ruhu/server/engine"
 	"github.com/ruhu-org/ruhu/server/ruhutest"
-	"github.com/ruhu-org/ruhu/server/sqlite"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -158,7 +158,7 @@ func newSigWorld(t *testing.T) *sigWorld {
 
 func (w *sigWorld) policy(t *testing.T, requireCommitment bool) {
 	t.Helper()
-	if err := w.env.App.DB.SetSetting(context.Background(), w.env.Actor("admin", "test"), sqlite.PolicyRequireCommitment,
+	if err := w.env.App.Engine.SetSetting(context.Background(), w.env.Actor("admin", "test"), engine.PolicyRequireCommitment,
 		fmt.Sprint(requireCommitment)); err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestSignatureRejections(t *testing.T) {
 			"id_number": idNumber, "relation": "配偶"}, http.StatusCreated, nil)
 	}
 	idOf := func(user string) string {
-		u, err := env.App.DB.UserByUsername(context.Background(), user)
+		u, err := env.App.Engine.UserByUsername(context.Background(), user)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -328,7 +328,7 @@ func TestSignatureRejections(t *testing.T) {
 	w.sign(t, w.w2, w.k2, "inv1", "ok2", "")
 	_, m = sigState(t, w.w1, "inv1")
 	wantSigners(t, m, userID(env, "worker1"), userID(env, "worker2"))
-	if n, brk, err := env.App.DB.VerifyAudit(context.Background()); err != nil || brk != nil || n == 0 {
+	if n, brk, err := env.App.Engine.VerifyAudit(context.Background()); err != nil || brk != nil || n == 0 {
 		t.Fatalf("audit chain: %d rows, break %+v, err %v", n, brk, err)
 	}
 }
@@ -481,7 +481,7 @@ func TestOfflineSigningInOneBatch(t *testing.T) {
 		t.Fatalf("server content hash %s, device computed %s", m.Signatures.ContentHash, hash)
 	}
 	wantSigners(t, m, userID(env, "worker1"), userID(env, "worker2"))
-	if err := env.App.DB.SetSetting(context.Background(), env.Actor("admin", "test"), sqlite.PolicyRequireCommitment, "false"); err != nil {
+	if err := env.App.Engine.SetSetting(context.Background(), env.Actor("admin", "test"), engine.PolicyRequireCommitment, "false"); err != nil {
 		t.Fatal(err)
 	}
 	w1.JSON(http.MethodPost, "/v1/investigations/inv-off/submit", nil, http.StatusOK, nil)

@@ -172,7 +172,7 @@ func userID(env *ruhutest.Env, username string) string {
 // readDB opens a read-only connection to the server's database.
 func readDB(t *testing.T, env *ruhutest.Env) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+env.App.DB.Path()+"?mode=ro&_pragma=busy_timeout(5000)")
+	db, err := sql.Open("sqlite", "file:"+env.App.SQLite.Path()+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatalf("open read-only: %v", err)
 	}

@@ -7,8 +7,8 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/ruhu-org/ruhu/server/engine"
 	"github.com/ruhu-org/ruhu/server/ruhutest"
-	"github.com/ruhu-org/ruhu/server/sqlite"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -114,8 +114,8 @@ func TestPullRejectsInvalidCursor(t *testing.T) {
 		wantProblem(t, st, b, http.StatusBadRequest, syncproto.CodeBadRequest)
 	}
 	var res syncproto.PullResponse
-	c.JSON(http.MethodGet, "/v1/sync/pull?cursor="+sqlite.EncodeCursor(0), nil, http.StatusOK, &res)
-	if len(res.Changes) != 0 || res.HasMore || res.Cursor != sqlite.EncodeCursor(0) {
+	c.JSON(http.MethodGet, "/v1/sync/pull?cursor="+engine.EncodeCursor(0), nil, http.StatusOK, &res)
+	if len(res.Changes) != 0 || res.HasMore || res.Cursor != engine.EncodeCursor(0) {
 		t.Fatalf("empty pull %+v", res)
 	}
 }

@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/ruhu-org/ruhu/clientsdk"
+	"github.com/ruhu-org/ruhu/server/engine"
 	"github.com/ruhu-org/ruhu/server/ruhutest"
-	"github.com/ruhu-org/ruhu/server/sqlite"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -106,7 +106,7 @@ func TestCLILoginAddSyncStatus(t *testing.T) {
 
 func TestCLIConflictAndDualSignature(t *testing.T) {
 	env := ruhutest.New(t)
-	if err := env.App.DB.SetSetting(context.Background(), env.Actor("admin", "x"), sqlite.PolicyRequireCommitment, "false"); err != nil {
+	if err := env.App.Engine.SetSetting(context.Background(), env.Actor("admin", "x"), engine.PolicyRequireCommitment, "false"); err != nil {
 		t.Fatal(err)
 	}
 	a, b := tablet{t, t.TempDir()}, tablet{t, t.TempDir()}

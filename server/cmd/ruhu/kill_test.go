@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ruhu-org/ruhu/server/app"
+	"github.com/ruhu-org/ruhu/server/engine"
 	"github.com/ruhu-org/ruhu/server/sqlite"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
@@ -103,7 +104,7 @@ func TestKillMidPushLosesNothing(t *testing.T) {
 	assertCount(t, db.Path(), `SELECT count(DISTINCT id) FROM records WHERE collection = 'households'`, total)
 	assertCount(t, db.Path(), `SELECT count(*) FROM mutation_log WHERE device_id = 'kill-dev'`, total)
 	assertCount(t, db.Path(), `SELECT count(*) FROM audit_log WHERE action = 'record.upsert'`, total)
-	if _, brk, err := db.VerifyAudit(context.Background()); err != nil || brk != nil {
+	if _, brk, err := engine.New(db).VerifyAudit(context.Background()); err != nil || brk != nil {
 		t.Fatalf("audit chain after kill: %v %+v", err, brk)
 	}
 }

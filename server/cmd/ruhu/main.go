@@ -26,6 +26,7 @@ import (
 	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/server/app"
 	"github.com/ruhu-org/ruhu/server/auth"
+	"github.com/ruhu-org/ruhu/server/engine"
 	"github.com/ruhu-org/ruhu/server/sqlite"
 )
 
@@ -173,7 +174,7 @@ func auditVerify(ctx context.Context, args []string, stdout io.Writer) (int, err
 		return 1, err
 	}
 	defer db.Close()
-	n, brk, err := db.VerifyAudit(ctx)
+	n, brk, err := engine.New(db).VerifyAudit(ctx)
 	if err != nil {
 		return 1, err
 	}

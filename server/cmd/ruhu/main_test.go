@@ -21,6 +21,7 @@ import (
 
 	"github.com/ruhu-org/ruhu/server/app"
 	"github.com/ruhu-org/ruhu/server/auth"
+	"github.com/ruhu-org/ruhu/server/engine"
 	"github.com/ruhu-org/ruhu/server/sqlite"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
@@ -196,11 +197,12 @@ func TestDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	admin, err := db.UserByUsername(ctx, "admin")
+	eng := engine.New(db)
+	admin, err := eng.UserByUsername(ctx, "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
-	units, err := db.SubtreeUnits(ctx, admin.UnitPath)
+	units, err := eng.SubtreeUnits(ctx, admin.UnitPath)
 	if err != nil || len(units) != 9 {
 		t.Errorf("demo county has %d units (%v), want 9", len(units), err)
 	}

@@ -1,4 +1,4 @@
-package sqlite
+package server
 
 import (
 	"encoding/json"
@@ -7,10 +7,10 @@ import (
 	"unicode/utf8"
 )
 
-// encodeRawMap encodes a field map as a JSON object with sorted keys,
+// EncodeFields encodes a field map as a JSON object with sorted keys,
 // copying the (already validated) values verbatim. encoding/json would
 // re-validate and compact every json.RawMessage, which dominated push time.
-func encodeRawMap(m map[string]json.RawMessage) []byte {
+func EncodeFields(m map[string]json.RawMessage) []byte {
 	if len(m) == 0 {
 		return []byte("{}")
 	}
@@ -35,8 +35,8 @@ func encodeRawMap(m map[string]json.RawMessage) []byte {
 	return append(b, '}')
 }
 
-// encodeVersions encodes a field → version map with sorted keys.
-func encodeVersions(m map[string]int64) []byte {
+// EncodeVersions encodes a field → version map with sorted keys.
+func EncodeVersions(m map[string]int64) []byte {
 	if len(m) == 0 {
 		return []byte("{}")
 	}
@@ -83,13 +83,11 @@ func appendKey(b []byte, k string) []byte {
 	return append(b, ':')
 }
 
-// rawDetail is an audit detail already encoded as JSON.
-type rawDetail []byte
+// ObjectBuilder assembles a JSON object from pre-encoded parts.
+type ObjectBuilder struct{ b []byte }
 
-// objectBuilder assembles a JSON object from pre-encoded parts.
-type objectBuilder struct{ b []byte }
-
-func (o *objectBuilder) raw(k string, v []byte) *objectBuilder {
+// Raw adds a pre-encoded value.
+func (o *ObjectBuilder) Raw(k string, v []byte) *ObjectBuilder {
 	if len(o.b) == 0 {
 		o.b = append(o.b, '{')
 	} else {
@@ -100,18 +98,21 @@ func (o *objectBuilder) raw(k string, v []byte) *objectBuilder {
 	return o
 }
 
-func (o *objectBuilder) int(k string, v int64) *objectBuilder {
-	return o.raw(k, strconv.AppendInt(nil, v, 10))
+// Int adds an integer.
+func (o *ObjectBuilder) Int(k string, v int64) *ObjectBuilder {
+	return o.Raw(k, strconv.AppendInt(nil, v, 10))
 }
 
-func (o *objectBuilder) str(k, v string) *objectBuilder {
+// Str adds a string.
+func (o *ObjectBuilder) Str(k, v string) *ObjectBuilder {
 	q, _ := json.Marshal(v)
-	return o.raw(k, q)
+	return o.Raw(k, q)
 }
 
-func (o *objectBuilder) done() rawDetail {
+// Done closes the object.
+func (o *ObjectBuilder) Done() RawJSON {
 	if len(o.b) == 0 {
-		return rawDetail("{}")
+		return RawJSON("{}")
 	}
-	return rawDetail(append(o.b, '}'))
+	return RawJSON(append(o.b, '}'))
 }

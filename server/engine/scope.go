@@ -1,4 +1,4 @@
-package sqlite
+package engine
 
 import (
 	"github.com/ruhu-org/ruhu/server"
@@ -8,9 +8,9 @@ import (
 // scope works out where a record written by m lives: its village, its
 // household and, for a signature, its investigation. It checks that all of
 // it lies in the actor's subtree.
-func (p *pushTx) scope(m *syncproto.Mutation, cur *record) (unit, household, parent string, err error) {
+func (t *txn) scope(m *syncproto.Mutation, cur *server.Record) (unit, household, parent string, err error) {
 	pick := func(field, old string) string {
-		if v := stringField(m.Fields, field); v != "" {
+		if v := server.StringField(m.Fields, field); v != "" {
 			return v
 		}
 		return old
@@ -22,11 +22,11 @@ func (p *pushTx) scope(m *syncproto.Mutation, cur *record) (unit, household, par
 	switch m.Collection {
 	case syncproto.CollHouseholds:
 		unit = pick("unit_id", curUnit)
-		u, ok := p.units[unit]
+		u, ok := t.units[unit]
 		if !ok || u.Level != syncproto.LevelVillage {
 			return "", "", "", server.Errorf(syncproto.CodeInvalidUnit, "unit_id %q is not a village", unit)
 		}
-		if !p.covers(unit) {
+		if !t.covers(unit) {
 			return "", "", "", server.Errorf(syncproto.CodeOutOfScope, "village %q is outside your jurisdiction", unit)
 		}
 		if cur != nil {
@@ -35,7 +35,7 @@ func (p *pushTx) scope(m *syncproto.Mutation, cur *record) (unit, household, par
 		return unit, m.ID, "", nil
 	case syncproto.CollSignatures:
 		parent = pick("investigation_id", curParent)
-		inv, err := p.get(syncproto.CollInvestigations, parent)
+		inv, err := t.get(syncproto.CollInvestigations, parent)
 		if err != nil {
 			return "", "", "", err
 		}
@@ -46,14 +46,14 @@ func (p *pushTx) scope(m *syncproto.Mutation, cur *record) (unit, household, par
 	default:
 		household = pick("household_id", curHH)
 	}
-	hh, err := p.get(syncproto.CollHouseholds, household)
+	hh, err := t.get(syncproto.CollHouseholds, household)
 	if err != nil {
 		return "", "", "", err
 	}
 	if hh == nil || hh.Deleted {
 		return "", "", "", server.Errorf(syncproto.CodeUnknownHousehold, "household %q does not exist", household)
 	}
-	if !p.covers(hh.UnitID) {
+	if !t.covers(hh.UnitID) {
 		return "", "", "", server.Errorf(syncproto.CodeOutOfScope, "household %q is outside your jurisdiction", household)
 	}
 	return hh.UnitID, household, parent, nil
@@ -62,59 +62,62 @@ func (p *pushTx) scope(m *syncproto.Mutation, cur *record) (unit, household, par
 // moveHousehold re-scopes a household's records after it moved village:
 // each gets a new version in the new village and a scope exit from the old
 // one, so readers of the old village receive tombstones.
-func (p *pushTx) moveHousehold(hh *record, fromUnit string) error {
-	if err := p.scopeExit(hh, fromUnit); err != nil {
+func (t *txn) moveHousehold(hh *server.Record, fromUnit string) error {
+	if err := t.scopeExit(hh, fromUnit); err != nil {
 		return err
 	}
-	children, err := p.findRecords(`household_id = ? AND collection != 'households'`, hh.ID)
+	children, err := t.tx.Children(hh.ID)
 	if err != nil {
 		return err
 	}
 	for _, c := range children {
+		if err := t.bump(c); err != nil {
+			return err
+		}
 		c.UnitID = hh.UnitID
-		c.Version = p.nextVersion()
-		p.put(c)
-		if err := p.scopeExit(c, fromUnit); err != nil {
+		if err := t.put(c); err != nil {
+			return err
+		}
+		if err := t.scopeExit(c, fromUnit); err != nil {
 			return err
 		}
 	}
 	// Conflicts about the moved records follow them to the new village, and
 	// so does a member of the household kept whole in a conflict because it
 	// was never created (the person is in another household).
-	_, err = p.ExecContext(p.ctx, `UPDATE conflicts SET unit_id = ?
-		WHERE (collection, record_id) IN (SELECT collection, id FROM records WHERE household_id = ?)
-		OR (kind = 'person_in_two_households' AND json_extract(client_value, '$.household_id') = ?
-			AND NOT EXISTS (SELECT 1 FROM records r WHERE r.collection = conflicts.collection AND r.id = conflicts.record_id))`,
-		hh.UnitID, hh.ID, hh.ID)
-	return err
+	t.wrote = true
+	return t.tx.MoveHouseholdConflicts(hh.ID, hh.UnitID)
 }
 
 // moveRecord re-scopes a record that moved to another village on its own
 // (a member or investigation moved to another household): a scope exit from
 // the old village, and its conflicts follow it.
-func (p *pushTx) moveRecord(r *record, fromUnit string) error {
-	if err := p.scopeExit(r, fromUnit); err != nil {
+func (t *txn) moveRecord(r *server.Record, fromUnit string) error {
+	if err := t.scopeExit(r, fromUnit); err != nil {
 		return err
 	}
-	_, err := p.ExecContext(p.ctx, `UPDATE conflicts SET unit_id = ? WHERE collection = ? AND record_id = ?`,
-		r.UnitID, r.Collection, r.ID)
-	return err
+	t.wrote = true
+	return t.tx.MoveRecordConflicts(r.Collection, r.ID, r.UnitID)
 }
 
 // moveSignatures files an investigation's signatures under its household
 // and village after the investigation moved to another household.
-func (p *pushTx) moveSignatures(inv *record) error {
-	signatures, err := p.findRecords(`collection = 'signatures' AND parent_id = ?`, inv.ID)
+func (t *txn) moveSignatures(inv *server.Record) error {
+	signatures, err := t.tx.Signatures(inv.ID)
 	if err != nil {
 		return err
 	}
 	for _, s := range signatures {
 		fromUnit := s.UnitID
+		if err := t.bump(s); err != nil {
+			return err
+		}
 		s.UnitID, s.HouseholdID = inv.UnitID, inv.HouseholdID
-		s.Version = p.nextVersion()
-		p.put(s)
+		if err := t.put(s); err != nil {
+			return err
+		}
 		if fromUnit != s.UnitID {
-			if err := p.moveRecord(s, fromUnit); err != nil {
+			if err := t.moveRecord(s, fromUnit); err != nil {
 				return err
 			}
 		}
@@ -122,8 +125,17 @@ func (p *pushTx) moveSignatures(inv *record) error {
 	return nil
 }
 
-func (p *pushTx) scopeExit(r *record, fromUnit string) error {
-	_, err := p.ExecContext(p.ctx, `INSERT INTO scope_exits (version, collection, id, from_unit_id) VALUES (?, ?, ?, ?)`,
-		r.Version, r.Collection, r.ID, fromUnit)
-	return err
+func (t *txn) scopeExit(r *server.Record, fromUnit string) error {
+	t.wrote = true
+	return t.tx.AddScopeExit(r.Version, r.Collection, r.ID, fromUnit)
+}
+
+// bump gives r the next version.
+func (t *txn) bump(r *server.Record) error {
+	v, err := t.nextVersion()
+	if err != nil {
+		return err
+	}
+	r.Version = v
+	return nil
 }
