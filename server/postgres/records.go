@@ -64,9 +64,9 @@ func (t *tx) findRecords(where string, args ...any) ([]*server.Record, error) {
 	return rs, err
 }
 
-// findRecord is the first of findRecords, nil when none.
+// findRecord is the first of findRecords (by version), nil when none.
 func (t *tx) findRecord(where string, args ...any) (*server.Record, error) {
-	rs, err := t.findRecords(where+` LIMIT 1`, args...)
+	rs, err := t.findRecords(where, args...)
 	if err != nil || len(rs) == 0 {
 		return nil, err
 	}
