@@ -5,7 +5,12 @@ package migrations
 
 import "embed"
 
-// FS holds the *.sql migration files.
+// FS holds the SQLite *.sql migration files.
 //
 //go:embed *.sql
 var FS embed.FS
+
+// Postgres holds the PostgreSQL migration files, postgres/NNNN_name.sql.
+//
+//go:embed postgres/*.sql
+var Postgres embed.FS
