@@ -16,12 +16,18 @@ import (
 	"github.com/ruhu-org/ruhu/server/auth"
 	"github.com/ruhu-org/ruhu/server/engine"
 	"github.com/ruhu-org/ruhu/server/photos"
+	"github.com/ruhu-org/ruhu/server/postgres"
 	"github.com/ruhu-org/ruhu/server/sqlite"
 )
 
 // Config configures a server instance.
 type Config struct {
+	// DataDir holds the photo store and uploads, and the SQLite database
+	// unless DatabaseURL is set.
 	DataDir string
+	// DatabaseURL, when set, is a PostgreSQL URL (postgres://…): the
+	// database lives there and several processes may share it.
+	DatabaseURL string
 	Log     *slog.Logger
 	// Hasher hashes passwords (default argon2id with OWASP parameters).
 	Hasher auth.Argon2
@@ -123,6 +129,16 @@ func (a *App) Close() error {
 
 // openStore opens the configured database.
 func openStore(ctx context.Context, cfg Config) (server.Store, *sqlite.DB, error) {
+	if cfg.DatabaseURL != "" {
+		db, err := postgres.Open(ctx, cfg.DatabaseURL)
+		if err != nil {
+			return nil, nil, err
+		}
+		if cfg.Now != nil {
+			db.Now = cfg.Now
+		}
+		return db, nil, nil
+	}
 	db, err := sqlite.Open(ctx, cfg.DataDir)
 	if err != nil {
 		return nil, nil, err

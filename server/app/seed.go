@@ -14,14 +14,34 @@ import (
 // Initialise creates the database, the county root and the first admin. It
 // refuses a directory that is already initialised.
 func Initialise(ctx context.Context, dir, countyID, countyName, admin, password string, h auth.Argon2) error {
-	ok, err := sqlite.Initialized(ctx, dir)
+	return InitialiseStore(ctx, Config{DataDir: dir}, countyID, countyName, admin, password, h)
+}
+
+// Initialized reports whether the configured database holds a county.
+func Initialized(ctx context.Context, cfg Config) (bool, error) {
+	if cfg.DatabaseURL == "" {
+		return sqlite.Initialized(ctx, cfg.DataDir)
+	}
+	db, _, err := openStore(ctx, cfg)
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	counties, err := db.Counties(ctx)
+	return len(counties) > 0, err
+}
+
+// InitialiseStore creates the county root and the first admin in the
+// configured database. It refuses a database that already holds a county.
+func InitialiseStore(ctx context.Context, cfg Config, countyID, countyName, admin, password string, h auth.Argon2) error {
+	ok, err := Initialized(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	if ok {
-		return fmt.Errorf("%s is already initialised; refusing to touch it", dir)
+		return fmt.Errorf("%s is already initialised; refusing to touch it", where(cfg))
 	}
-	db, err := sqlite.Open(ctx, dir)
+	db, _, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -34,6 +54,14 @@ func Initialise(ctx context.Context, dir, countyID, countyName, admin, password 
 	_, err = eng.InitCounty(ctx, countyID, countyName, syncproto.CreateUserRequest{Username: admin, Password: password,
 		DisplayName: admin, Roles: []string{syncproto.RoleAdmin}}, hash)
 	return err
+}
+
+// where names the configured database for messages (never a password).
+func where(cfg Config) string {
+	if cfg.DatabaseURL == "" {
+		return cfg.DataDir
+	}
+	return "the PostgreSQL database"
 }
 
 // DemoPassword is the password of every demo login.
@@ -62,10 +90,15 @@ var DemoUsers = []DemoUser{
 // SeedDemo creates the demo county: 2 townships × 3 villages and a user of
 // every role.
 func SeedDemo(ctx context.Context, dir string, h auth.Argon2) error {
-	if err := Initialise(ctx, dir, "demo-county", "示范县", "admin", DemoPassword, h); err != nil {
+	return SeedDemoStore(ctx, Config{DataDir: dir}, h)
+}
+
+// SeedDemoStore creates the demo county in the configured database.
+func SeedDemoStore(ctx context.Context, cfg Config, h auth.Argon2) error {
+	if err := InitialiseStore(ctx, cfg, "demo-county", "示范县", "admin", DemoPassword, h); err != nil {
 		return err
 	}
-	db, err := sqlite.Open(ctx, dir)
+	db, _, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

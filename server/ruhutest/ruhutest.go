@@ -47,13 +47,13 @@ func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
 	e := &Env{T: t, Dir: t.TempDir(), now: time.Now().UTC()}
 	ctx := context.Background()
-	if err := app.SeedDemo(ctx, e.Dir, auth.FastArgon2); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
 	cfg := app.Config{DataDir: e.Dir, Hasher: auth.FastArgon2, Now: e.Now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if err := app.SeedDemoStore(ctx, app.Config{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL}, auth.FastArgon2); err != nil {
+		t.Fatalf("seed: %v", err)
 	}
 	a, err := app.Open(ctx, cfg)
 	if err != nil {
@@ -67,6 +67,12 @@ func New(t testing.TB, opts ...Option) *Env {
 		a.Close()
 	})
 	return e
+}
+
+// Database runs the server on the PostgreSQL database at url (empty: the
+// embedded SQLite in the temporary directory).
+func Database(url string) Option {
+	return func(c *app.Config) { c.DatabaseURL = url }
 }
 
 // Now is the injected clock.
