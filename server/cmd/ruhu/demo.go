@@ -8,16 +8,17 @@ import (
 
 	"github.com/ruhu-org/ruhu/server/app"
 	"github.com/ruhu-org/ruhu/server/auth"
-	"github.com/ruhu-org/ruhu/server/sqlite"
 )
 
 func demoCmd(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	data := dataFlag(fs)
+	dbURL := dbFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}
-	ok, err := sqlite.Initialized(ctx, *data)
+	cfg := app.Config{DataDir: *data, DatabaseURL: *dbURL}
+	ok, err := app.Initialized(ctx, cfg)
 	if err != nil {
 		return 1, err
 	}
@@ -26,7 +27,7 @@ func demoCmd(ctx context.Context, args []string, stdout io.Writer) (int, error) 
 		printLogins(stdout)
 		return 0, nil
 	}
-	if err := app.SeedDemo(ctx, *data, auth.DefaultArgon2); err != nil {
+	if err := app.SeedDemoStore(ctx, cfg, auth.DefaultArgon2); err != nil {
 		return 1, err
 	}
 	fmt.Fprintf(stdout, "seeded demo county in %s: 2 townships × 3 villages. Logins (password %s):\n", *data, app.DemoPassword)

@@ -4,6 +4,9 @@
 //	ruhu init   --data DIR --county-id ID --county-name NAME --admin USERNAME   (password on stdin)
 //	ruhu demo   --data DIR                    seed a demo county and print its logins
 //	ruhu audit verify --data DIR              recompute the audit hash chain
+//
+// Every command takes --db postgres://… (env RUHU_DATABASE_URL) to use
+// PostgreSQL instead of the embedded SQLite.
 package main
 
 import (
@@ -27,6 +30,7 @@ import (
 	"github.com/ruhu-org/ruhu/server/app"
 	"github.com/ruhu-org/ruhu/server/auth"
 	"github.com/ruhu-org/ruhu/server/engine"
+	"github.com/ruhu-org/ruhu/server/postgres"
 	"github.com/ruhu-org/ruhu/server/sqlite"
 )
 
@@ -39,10 +43,13 @@ func main() {
 }
 
 const usage = `usage:
-  ruhu serve [--data DIR] [--addr HOST:PORT]
-  ruhu init --data DIR --county-id ID --county-name NAME --admin USERNAME   (admin password: first line of stdin)
-  ruhu demo [--data DIR]
-  ruhu audit verify [--data DIR]`
+  ruhu serve [--data DIR] [--db URL] [--addr HOST:PORT]
+  ruhu init --data DIR [--db URL] --county-id ID --county-name NAME --admin USERNAME   (admin password: first line of stdin)
+  ruhu demo [--data DIR] [--db URL]
+  ruhu audit verify [--data DIR] [--db URL]
+
+--db postgres://… (env RUHU_DATABASE_URL) keeps the database in PostgreSQL, shared by
+several ruhu serve processes; --data still holds the photo store and uploads.`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) (int, error) {
 	if len(args) == 0 {
@@ -78,9 +85,16 @@ func dataFlag(fs *flag.FlagSet) *string {
 	return fs.String("data", env("RUHU_DATA", "./data"), "data directory (env RUHU_DATA)")
 }
 
+// dbFlag is the PostgreSQL URL; empty means the embedded SQLite in --data.
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", env("RUHU_DATABASE_URL", ""),
+		"PostgreSQL URL postgres://… (env RUHU_DATABASE_URL); empty: the embedded SQLite in --data")
+}
+
 func serve(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	data := dataFlag(fs)
+	dbURL := dbFlag(fs)
 	addr := fs.String("addr", env("RUHU_ADDR", "127.0.0.1:8080"), "listen address (env RUHU_ADDR)")
 	maxUpload := fs.Int64("max-upload-mib", 25, "largest photo upload, MiB")
 	pixelCap := fs.Int64("pixel-cap-mp", 50, "most megapixels a photo may have")
@@ -91,14 +105,14 @@ func serve(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 		return 2, err
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, nil))
-	ok, err := sqlite.Initialized(ctx, *data)
+	ok, err := app.Initialized(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL})
 	if err != nil {
 		return 1, err
 	}
 	if !ok {
-		return 1, fmt.Errorf("%s is not initialised: run 'ruhu init' or 'ruhu demo' first", *data)
+		return 1, fmt.Errorf("the database is not initialised: run 'ruhu init' or 'ruhu demo' first")
 	}
-	a, err := app.Open(ctx, app.Config{DataDir: *data, Log: log, MaxUploadSize: *maxUpload << 20,
+	a, err := app.Open(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL, Log: log, MaxUploadSize: *maxUpload << 20,
 		PixelCap: *pixelCap * 1_000_000, UploadExpiry: *expiry, PhotoWorkers: *workers, RefreshTTL: *refreshTTL})
 	if err != nil {
 		return 1, err
@@ -135,6 +149,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 func initCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) (int, error) {
 	fs := flag.NewFlagSet("init", flag.ContinueOnError)
 	data := dataFlag(fs)
+	dbURL := dbFlag(fs)
 	countyID := fs.String("county-id", "", "id of the county root unit")
 	countyName := fs.String("county-name", "", "name of the county")
 	admin := fs.String("admin", "", "username of the first admin")
@@ -152,7 +167,8 @@ func initCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	if len(password) < server.MinPasswordLen {
 		return 2, fmt.Errorf("the admin password (first line of stdin) must be at least %d characters", server.MinPasswordLen)
 	}
-	if err := app.Initialise(ctx, *data, *countyID, *countyName, *admin, password, auth.DefaultArgon2); err != nil {
+	if err := app.InitialiseStore(ctx, app.Config{DataDir: *data, DatabaseURL: *dbURL}, *countyID, *countyName, *admin,
+		password, auth.DefaultArgon2); err != nil {
 		return 1, err
 	}
 	fmt.Fprintf(stdout, "initialised %s: county %s (%s), admin %s\n", *data, *countyID, *countyName, *admin)
@@ -162,14 +178,11 @@ func initCmd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 func auditVerify(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	data := dataFlag(fs)
+	dbURL := dbFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}
-	// Opening would create an empty database and call it intact.
-	if _, err := os.Stat(filepath.Join(*data, sqlite.FileName)); err != nil {
-		return 1, fmt.Errorf("no ruhu database in %s: %w", *data, err)
-	}
-	db, err := sqlite.Open(ctx, *data)
+	db, err := openExisting(ctx, *data, *dbURL)
 	if err != nil {
 		return 1, err
 	}
@@ -179,9 +192,28 @@ func auditVerify(ctx context.Context, args []string, stdout io.Writer) (int, err
 		return 1, err
 	}
 	if brk != nil {
-		fmt.Fprintf(stdout, "audit chain BROKEN at row %d: %s (%d rows read)\n", brk.Seq, brk.Reason, n)
+		fmt.Fprintf(stdout, "audit chain BROKEN at row %d%s: %s (%d rows read)\n", brk.Seq, countyNote(brk.County), brk.Reason, n)
 		return 3, nil
 	}
 	fmt.Fprintf(stdout, "audit chain intact: %d rows verified\n", n)
 	return 0, nil
+}
+
+// openExisting opens the database without creating one: opening a missing
+// SQLite file would create an empty database and call its chain intact.
+func openExisting(ctx context.Context, data, dbURL string) (server.Store, error) {
+	if dbURL != "" {
+		return postgres.Open(ctx, dbURL)
+	}
+	if _, err := os.Stat(filepath.Join(data, sqlite.FileName)); err != nil {
+		return nil, fmt.Errorf("no ruhu database in %s: %w", data, err)
+	}
+	return sqlite.Open(ctx, data)
+}
+
+func countyNote(county string) string {
+	if county == "" {
+		return ""
+	}
+	return " of county " + county
 }
