@@ -139,13 +139,20 @@ type proc struct {
 
 func startServer(t *testing.T, bin, data string) *proc {
 	t.Helper()
+	return startServerArgs(t, bin, "--data", data)
+}
+
+// startServerArgs starts `ruhu serve` with args on a free port and waits
+// until it is ready.
+func startServerArgs(t *testing.T, bin string, args ...string) *proc {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "serve", "--data", data, "--addr", addr)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr}, args...)...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if os.Getenv("RUHU_TEST_VERBOSE") == "" {
 		cmd.Stdout, cmd.Stderr = nil, nil
@@ -187,7 +194,12 @@ func (p *proc) stop(t *testing.T) {
 
 func loginHTTP(t *testing.T, url, device string) string {
 	t.Helper()
-	body, _ := json.Marshal(syncproto.LoginRequest{Username: "worker1", Password: app.DemoPassword, DeviceID: device})
+	return loginAs(t, url, "worker1", device)
+}
+
+func loginAs(t *testing.T, url, username, device string) string {
+	t.Helper()
+	body, _ := json.Marshal(syncproto.LoginRequest{Username: username, Password: app.DemoPassword, DeviceID: device})
 	res, err := http.Post(url+"/v1/auth/login", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
