@@ -28,7 +28,7 @@ type Config struct {
 	// DatabaseURL, when set, is a PostgreSQL URL (postgres://…): the
 	// database lives there and several processes may share it.
 	DatabaseURL string
-	Log     *slog.Logger
+	Log         *slog.Logger
 	// Hasher hashes passwords (default argon2id with OWASP parameters).
 	Hasher auth.Argon2
 	// Now is the clock (default time.Now in UTC).
