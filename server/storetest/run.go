@@ -77,8 +77,8 @@ var suite = []struct {
 	{"PushBatchingDoesNotChangeTheOutcome", testPushBatchingDoesNotChangeTheOutcome},
 	{"StoredScopeMatchesFields", testStoredScopeMatchesFields},
 
-	// Dual signatures and submission (signatures.go, signature_rules.go,
-	// submit.go).
+	// Dual signatures, submission, signing keys (signatures.go,
+	// signature_rules.go, submit.go, keys.go).
 	{"TwoValidSignersSatisfy", testTwoValidSignersSatisfy},
 	{"SignatureRejections", testSignatureRejections},
 	{"EditAfterSigningMakesSignaturesStale", testEditAfterSigningMakesSignaturesStale},
@@ -90,8 +90,7 @@ var suite = []struct {
 	{"PhotoRecordIsSyncedAndScoped", testPhotoRecordIsSyncedAndScoped},
 	{"PhotoFollowsMergedAndMovedHousehold", testPhotoFollowsMergedAndMovedHousehold},
 
-	// Units, users, relatives, sessions, audit (identity.go, sessions.go,
-	// audit.go).
+	// Units, users, relatives, sessions, audit (identity.go, auth.go).
 	{"SubtreeDoesNotMatchPrefixSiblings", testSubtreeDoesNotMatchPrefixSiblings},
 	{"CreateUserStoresAndMasks", testCreateUserStoresAndMasks},
 	{"CreateUserValidation", testCreateUserValidation},
