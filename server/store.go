@@ -19,7 +19,8 @@ type Store interface {
 	// root unit's id). Writes of one county are serialised: versions and
 	// the county's audit chain grow in commit order, so a reader never
 	// sees version v+1 committed while v is still being written. fn's
-	// error rolls everything back.
+	// error rolls everything back. County "" holds what belongs to no
+	// county: audit entries about no known user.
 	Write(ctx context.Context, county string, fn func(Tx) error) error
 	// Read runs fn in a read-only, consistent snapshot. Write methods of
 	// the Tx fail.

@@ -104,9 +104,8 @@ func (e *Engine) RotateRefresh(ctx context.Context, oldHash, newHash string, exp
 
 // RevokeSession revokes the actor's session (logout) and audits it.
 func (e *Engine) RevokeSession(ctx context.Context, a *server.Actor, why string) error {
-	return e.Store.Write(ctx, CountyOf(a.UnitPath), func(tx server.Tx) error {
-		t := &txn{e: e, tx: tx, a: a, now: e.now()}
-		if err := tx.RevokeSession(a.SessionID, why, t.now); err != nil {
+	return e.writeFor(ctx, a.UserID, a, func(t *txn) error {
+		if err := t.tx.RevokeSession(a.SessionID, why, t.now); err != nil {
 			return fmt.Errorf("revoke session: %w", err)
 		}
 		return t.audit("auth."+why, "session", a.SessionID, nil)

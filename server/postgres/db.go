@@ -56,12 +56,11 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Write runs fn in one write transaction on the data of county, serialised
 // with every other writer of county by the lock on its county_heads row.
+// County "" is the server-wide chain of entries about no county (a failed
+// login for an unknown name).
 func (db *DB) Write(ctx context.Context, county string, fn func(server.Tx) error) error {
-	if county == "" {
-		return errors.New("write: no county")
-	}
 	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(ptx pgx.Tx) error {
-		t := db.newTx(ctx, ptx, county)
+		t := db.newTx(ctx, ptx, county, true)
 		if err := t.lockHead(); err != nil {
 			return err
 		}
@@ -76,7 +75,7 @@ func (db *DB) Write(ctx context.Context, county string, fn func(server.Tx) error
 func (db *DB) Read(ctx context.Context, fn func(server.Tx) error) error {
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 	return pgx.BeginTxFunc(ctx, db.pool, opts, func(ptx pgx.Tx) error {
-		return fn(db.newTx(ctx, ptx, ""))
+		return fn(db.newTx(ctx, ptx, "", false))
 	})
 }
 

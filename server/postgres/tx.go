@@ -21,6 +21,7 @@ type tx struct {
 	ctx    context.Context
 	pg     pgx.Tx
 	county string
+	write  bool // a write transaction of county ("" is the county-less chain)
 	now    time.Time
 	all    []string // every county, loaded by a read transaction on demand
 
@@ -45,8 +46,8 @@ type tx struct {
 
 type recKey struct{ collection, id string }
 
-func (db *DB) newTx(ctx context.Context, ptx pgx.Tx, county string) *tx {
-	return &tx{db: db, ctx: ctx, pg: ptx, county: county, now: db.Now().UTC(),
+func (db *DB) newTx(ctx context.Context, ptx pgx.Tx, county string, write bool) *tx {
+	return &tx{db: db, ctx: ctx, pg: ptx, county: county, write: write, now: db.Now().UTC(),
 		cache: map[recKey]*server.Record{}, pending: map[recKey]*server.Record{},
 		heads: map[string]*server.Record{}, headKey: map[string]string{}, aliases: map[recKey]string{}}
 }
@@ -56,7 +57,7 @@ var errReadOnly = errors.New("write in a read-only transaction")
 
 // writable fails in a read transaction.
 func (t *tx) writable() error {
-	if t.county == "" {
+	if !t.write {
 		return errReadOnly
 	}
 	return nil
@@ -65,7 +66,7 @@ func (t *tx) writable() error {
 // counties is the county_id filter of queries: the write transaction's
 // county, or every county for a read transaction.
 func (t *tx) counties() ([]string, error) {
-	if t.county != "" {
+	if t.write {
 		return []string{t.county}, nil
 	}
 	if t.all != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -174,33 +173,5 @@ func execAll(qs ...string) func(t *testing.T, db *DB) {
 				t.Fatalf("%s changed %d rows", q, n)
 			}
 		}
-	}
-}
-
-func TestAuditConcurrentAppends(t *testing.T) {
-	ctx := context.Background()
-	db := auditDB(t, 0)
-	db.Now = func() time.Time { return time.Now().UTC() }
-	const workers, each = 4, 25
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*each)
-	for w := range workers {
-		wg.Go(func() {
-			for i := range each {
-				errs <- db.Audit(ctx, server.AuditEntry{ActorID: fmt.Sprint(w), Action: "test.concurrent",
-					ObjectType: "thing", ObjectID: fmt.Sprint(i)})
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	n, brk, err := db.VerifyAudit(ctx)
-	if n != workers*each || brk != nil || err != nil {
-		t.Errorf("VerifyAudit = %d, %+v, %v", n, brk, err)
 	}
 }

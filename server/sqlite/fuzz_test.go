@@ -13,6 +13,19 @@ import (
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
+const (
+	hhs  = syncproto.CollHouseholds
+	mems = syncproto.CollMembers
+	invs = syncproto.CollInvestigations
+	sigs = syncproto.CollSignatures
+)
+
+// member returns the fields of a valid member of household hh.
+func member(hh string, n int) map[string]any {
+	return map[string]any{"household_id": hh, "name": "成员" + string(rune('A'+n%26)),
+		"id_number": ruhutest.IDNumber(n), "relation": "子女"}
+}
+
 // FuzzPush sends arbitrary mutation lists to one running server. Whatever
 // a device sends, the answer is a problem with a code or one result per
 // mutation — never a 500, which would block the device's queue for good.

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"encoding/json"
@@ -78,9 +78,9 @@ func randomMutations(r *rand.Rand, n int) []syncproto.Mutation {
 // replayWorld pushes the mutations in the given batches from a fresh
 // server and returns what can be compared: the results without conflict
 // ids, the pulls of two jurisdictions and the conflicts.
-func replayWorld(t *testing.T, ms []syncproto.Mutation, cuts []int) string {
+func replayWorld(t *testing.T, newEnv NewEnv, ms []syncproto.Mutation, cuts []int) string {
 	t.Helper()
-	env := ruhutest.New(t)
+	env := newEnv(t)
 	c := env.Login("reviewer1", "tab-p")
 	var results []syncproto.MutationResult
 	from := 0
@@ -113,10 +113,10 @@ func replayWorld(t *testing.T, ms []syncproto.Mutation, cuts []int) string {
 	return string(out)
 }
 
-// TestPushBatchingDoesNotChangeTheOutcome pushes the same mutations in one
+// testPushBatchingDoesNotChangeTheOutcome pushes the same mutations in one
 // batch and split into random batches: results, pulled state and conflicts
 // must be identical.
-func TestPushBatchingDoesNotChangeTheOutcome(t *testing.T) {
+func testPushBatchingDoesNotChangeTheOutcome(t *testing.T, newEnv NewEnv) {
 	seen := map[string]int{}
 	for seed := uint64(1); seed <= 4; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
@@ -128,8 +128,8 @@ func TestPushBatchingDoesNotChangeTheOutcome(t *testing.T) {
 					cuts = append(cuts, i)
 				}
 			}
-			whole := replayWorld(t, ms, nil)
-			split := replayWorld(t, ms, cuts)
+			whole := replayWorld(t, newEnv, ms, nil)
+			split := replayWorld(t, newEnv, ms, cuts)
 			if whole != split {
 				i := 0
 				for i < len(whole) && i < len(split) && whole[i] == split[i] {

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -28,10 +28,10 @@ func wantPhotoCode(t *testing.T, err error, code string) {
 	}
 }
 
-func TestPhotoRecordIsSyncedAndScoped(t *testing.T) {
-	env := ruhutest.New(t)
+func testPhotoRecordIsSyncedAndScoped(t *testing.T, newEnv NewEnv) {
+	env := newEnv(t)
 	ctx := context.Background()
-	db, rdb := env.App.Engine, readDB(t, env)
+	records := photoRecords(env)
 	w1 := env.Login("worker1", "tab-01")
 	push1(w1, ruhutest.Upsert(hhs, "hh1", 0, ruhutest.Household("t1-v1", 1)))
 	push1(w1, ruhutest.Upsert(hhs, "hh2", 0, ruhutest.Household("t1-v1", 2)))
@@ -39,17 +39,17 @@ func TestPhotoRecordIsSyncedAndScoped(t *testing.T) {
 	sha := photoSHA("photo 1")
 
 	// Checks before upload: household exists, in scope, photo not elsewhere.
-	if got, err := db.CheckPhotoUpload(ctx, a1, sha, "hh1"); err != nil || got != "hh1" {
+	if got, err := records.CheckPhotoUpload(ctx, a1, sha, "hh1"); err != nil || got != "hh1" {
 		t.Fatalf("CheckPhotoUpload = %q, %v", got, err)
 	}
-	_, err := db.CheckPhotoUpload(ctx, a1, sha, "nope")
+	_, err := records.CheckPhotoUpload(ctx, a1, sha, "nope")
 	wantPhotoCode(t, err, syncproto.CodeUnknownHousehold)
-	_, err = db.CheckPhotoUpload(ctx, a3, sha, "hh1")
+	_, err = records.CheckPhotoUpload(ctx, a3, sha, "hh1")
 	wantPhotoCode(t, err, syncproto.CodeOutOfScope)
 
 	p := server.Photo{SHA256: sha, HouseholdID: "hh1", Kind: "house", Width: 3000, Height: 4000,
 		TakenAt: "2024-05-01T10:11:12+08:00", GPS: &syncproto.PhotoGPS{Lat: 30.25, Lon: 120.5}, UploadedBy: a1.UserID, Filename: "IMG_0001.jpg"}
-	if existed, err := db.AddPhoto(ctx, a1, p); err != nil || existed {
+	if existed, err := records.AddPhoto(ctx, a1, p); err != nil || existed {
 		t.Fatalf("AddPhoto = %v, %v", existed, err)
 	}
 	state, _ := stateOf(w1, "")
@@ -60,22 +60,22 @@ func TestPhotoRecordIsSyncedAndScoped(t *testing.T) {
 	if got := fieldsOf(t, ch); !reflect.DeepEqual(got, want) {
 		t.Fatalf("photo fields\n got %v\nwant %v", got, want)
 	}
-	if au := auditOf(t, rdb, syncproto.CollPhotos, sha); len(au) != 1 || au[0].Action != "photo.add" ||
-		au[0].Actor != a1.UserID || au[0].Detail["household_id"] != "hh1" || au[0].Detail["filename"] != "IMG_0001.jpg" {
+	if au := auditOf(t, env, syncproto.CollPhotos, sha); len(au) != 1 || au[0].Action != "photo.add" ||
+		au[0].ActorID != a1.UserID || detailOf(t, au[0])["household_id"] != "hh1" || detailOf(t, au[0])["filename"] != "IMG_0001.jpg" {
 		t.Fatalf("audit %+v", au)
 	}
 
 	// Again for the same household: nothing new. For another: refused.
-	if existed, err := db.AddPhoto(ctx, a1, p); err != nil || !existed {
+	if existed, err := records.AddPhoto(ctx, a1, p); err != nil || !existed {
 		t.Fatalf("second AddPhoto = %v, %v", existed, err)
 	}
 	if again, _ := stateOf(w1, ""); again[syncproto.CollPhotos+"/"+sha].Version != ch.Version {
 		t.Fatal("a second AddPhoto of the same photo changed its record")
 	}
 	p.HouseholdID = "hh2"
-	_, err = db.AddPhoto(ctx, a1, p)
+	_, err = records.AddPhoto(ctx, a1, p)
 	wantPhotoCode(t, err, syncproto.CodeAlreadyExists)
-	_, err = db.CheckPhotoUpload(ctx, a1, sha, "hh2")
+	_, err = records.CheckPhotoUpload(ctx, a1, sha, "hh2")
 	wantPhotoCode(t, err, syncproto.CodeAlreadyExists)
 
 	// Another village neither pulls nor finds it.
@@ -83,23 +83,23 @@ func TestPhotoRecordIsSyncedAndScoped(t *testing.T) {
 	if s3, _ := stateOf(w3, ""); len(s3) != 0 {
 		t.Fatalf("worker3 pulled %d records", len(s3))
 	}
-	_, err = db.FindPhoto(ctx, a3, sha)
+	_, err = records.FindPhoto(ctx, a3, sha)
 	wantPhotoCode(t, err, syncproto.CodeNotFound)
-	got, err := db.FindPhoto(ctx, a1, sha)
+	got, err := records.FindPhoto(ctx, a1, sha)
 	if err != nil || got.HouseholdID != "hh1" || got.Kind != "house" || got.GPS == nil || got.TakenAt == "" {
 		t.Fatalf("FindPhoto = %+v, %v", got, err)
 	}
 
-	missing, err := db.PhotosWithoutRecord(ctx, []string{photoSHA("x"), sha, photoSHA("y")})
+	missing, err := records.PhotosWithoutRecord(ctx, []string{photoSHA("x"), sha, photoSHA("y")})
 	if err != nil || !reflect.DeepEqual(missing, []string{photoSHA("x"), photoSHA("y")}) {
 		t.Fatalf("PhotosWithoutRecord = %v, %v", missing, err)
 	}
 }
 
-func TestPhotoFollowsMergedAndMovedHousehold(t *testing.T) {
-	env := ruhutest.New(t)
+func testPhotoFollowsMergedAndMovedHousehold(t *testing.T, newEnv NewEnv) {
+	env := newEnv(t)
 	ctx := context.Background()
-	db := env.App.Engine
+	records := photoRecords(env)
 	w1, w2 := env.Login("worker1", "tab-01"), env.Login("worker2", "tab-02")
 	push1(w1, ruhutest.Upsert(hhs, "hh1", 0, ruhutest.Household("t1-v1", 1)))
 	// The same head registered on another tablet: merged into hh1.
@@ -109,10 +109,10 @@ func TestPhotoFollowsMergedAndMovedHousehold(t *testing.T) {
 	}
 	a2 := env.Actor("worker2", "tab-02")
 	sha := photoSHA("commitment")
-	if got, err := db.CheckPhotoUpload(ctx, a2, sha, "hh1-dup"); err != nil || got != "hh1" {
+	if got, err := records.CheckPhotoUpload(ctx, a2, sha, "hh1-dup"); err != nil || got != "hh1" {
 		t.Fatalf("CheckPhotoUpload(alias) = %q, %v", got, err)
 	}
-	if _, err := db.AddPhoto(ctx, a2, server.Photo{SHA256: sha, HouseholdID: "hh1-dup", Kind: "commitment",
+	if _, err := records.AddPhoto(ctx, a2, server.Photo{SHA256: sha, HouseholdID: "hh1-dup", Kind: "commitment",
 		Width: 10, Height: 10, UploadedBy: a2.UserID}); err != nil {
 		t.Fatal(err)
 	}
@@ -129,9 +129,9 @@ func TestPhotoFollowsMergedAndMovedHousehold(t *testing.T) {
 	if ch, ok := after[syncproto.CollPhotos+"/"+sha]; !ok || !ch.Deleted {
 		t.Fatalf("worker1 (t1-v1) got %+v for the moved photo, want a tombstone", ch)
 	}
-	_, err := db.FindPhoto(ctx, env.Actor("worker1", "tab-01"), sha)
+	_, err := records.FindPhoto(ctx, env.Actor("worker1", "tab-01"), sha)
 	wantPhotoCode(t, err, syncproto.CodeNotFound)
-	if _, err := db.FindPhoto(ctx, env.Actor("reviewer1", "tab-r1"), sha); err != nil {
+	if _, err := records.FindPhoto(ctx, env.Actor("reviewer1", "tab-r1"), sha); err != nil {
 		t.Fatalf("reviewer1 FindPhoto: %v", err)
 	}
 }

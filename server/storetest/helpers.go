@@ -1,18 +1,18 @@
-package sqlite_test
+package storetest
 
 import (
-	"database/sql"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"testing"
 
+	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/server/ruhutest"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
-// Helpers shared by the sync, signature and property tests. They talk to the
-// real server over HTTP and, for what HTTP does not show (audit log,
-// mutation log), read the database through a separate read-only connection.
+// Helpers over HTTP shared by the suite's tests. What HTTP does not show is
+// read through hooks.go.
 
 const (
 	hhs  = syncproto.CollHouseholds
@@ -37,6 +37,15 @@ func member(hh string, n int) map[string]any {
 		"id_number": ruhutest.IDNumber(n), "relation": "子女"}
 }
 
+// rawUpsert builds an upsert from a raw JSON field object, keeping its bytes.
+func rawUpsert(collection, id, fields string) syncproto.Mutation {
+	m := syncproto.Mutation{Collection: collection, ID: id, Op: syncproto.OpUpsert}
+	if err := json.Unmarshal([]byte(fields), &m.Fields); err != nil {
+		panic(err)
+	}
+	return m
+}
+
 // stateOf pulls everything from cursor and returns the latest change per
 // "collection/id" and the new cursor.
 func stateOf(c *ruhutest.Client, cursor string) (map[string]syncproto.Change, string) {
@@ -47,6 +56,16 @@ func stateOf(c *ruhutest.Client, cursor string) (map[string]syncproto.Change, st
 		out[ch.Collection+"/"+ch.ID] = ch
 	}
 	return out, next
+}
+
+// keys returns the keys of a pulled state, sorted.
+func keys(m map[string]syncproto.Change) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // live returns the live change of a record, failing when it is absent or a
@@ -127,6 +146,41 @@ func wantProblem(t *testing.T, st int, body []byte, status int, code string) {
 	}
 }
 
+// userID returns a seeded user's id.
+func userID(env *ruhutest.Env, username string) string {
+	return env.Actor(username, "x").UserID
+}
+
+// jsonEq reports whether a JSON text is the same value as want.
+func jsonEq(t *testing.T, got json.RawMessage, want any) bool {
+	t.Helper()
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatalf("decode %s: %v", got, err)
+	}
+	wb, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = json.Unmarshal(wb, &w)
+	gb, _ := json.Marshal(g)
+	wb, _ = json.Marshal(w)
+	return string(gb) == string(wb)
+}
+
+// rejections lists the rejected mutations kept for the client's subtree.
+func rejections(c *ruhutest.Client) []syncproto.Rejection {
+	c.E.T.Helper()
+	var out syncproto.RejectionList
+	c.JSON(http.MethodGet, "/v1/rejections?limit="+itoa(syncproto.MaxRejectionLimit), nil, http.StatusOK, &out)
+	return out.Rejections
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
 // conflicts lists conflicts with status ("open", "resolved", "all").
 func conflicts(c *ruhutest.Client, status string) []syncproto.Conflict {
 	c.E.T.Helper()
@@ -147,113 +201,33 @@ func conflictByID(t *testing.T, list []syncproto.Conflict, id string) syncproto.
 	return syncproto.Conflict{}
 }
 
-// jsonEq reports whether two JSON texts are the same value.
-func jsonEq(t *testing.T, got json.RawMessage, want any) bool {
-	t.Helper()
-	var g, w any
-	if err := json.Unmarshal(got, &g); err != nil {
-		t.Fatalf("decode %s: %v", got, err)
+// resolve resolves a conflict and requires status want; on 200 it returns
+// the resolved conflict, always the body.
+func resolve(c *ruhutest.Client, id string, body any, want int) (syncproto.Conflict, []byte) {
+	c.E.T.Helper()
+	st, b := c.Do(http.MethodPost, "/v1/conflicts/"+id+"/resolve", body)
+	if st != want {
+		c.E.T.Fatalf("resolve %s: status %d, want %d: %s", id, st, want, b)
 	}
-	wb, err := json.Marshal(want)
+	var out syncproto.Conflict
+	if st == http.StatusOK {
+		if err := json.Unmarshal(b, &out); err != nil {
+			c.E.T.Fatalf("resolve %s: %v", id, err)
+		}
+	}
+	return out, b
+}
+
+// detailOf decodes an audit entry's detail (JSON text or a Go value).
+func detailOf(t testing.TB, e server.AuditEntry) map[string]any {
+	t.Helper()
+	raw, err := e.DetailJSON()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("audit row %d detail: %v", e.Seq, err)
 	}
-	_ = json.Unmarshal(wb, &w)
-	gb, _ := json.Marshal(g)
-	wb, _ = json.Marshal(w)
-	return string(gb) == string(wb)
-}
-
-// userID returns a seeded user's id.
-func userID(env *ruhutest.Env, username string) string {
-	return env.Actor(username, "x").UserID
-}
-
-// readDB opens a read-only connection to the server's database.
-func readDB(t *testing.T, env *ruhutest.Env) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+env.App.SQLite.Path()+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatalf("open read-only: %v", err)
+	var d map[string]any
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatalf("audit row %d detail %s: %v", e.Seq, raw, err)
 	}
-	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-// count runs a count query on a read-only connection.
-func count(t *testing.T, db *sql.DB, q string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
-}
-
-// auditEntry is one audit_log row as the tests read it.
-type auditEntry struct {
-	Seq    int64
-	Actor  string
-	Device string
-	Action string
-	Detail map[string]any
-}
-
-// auditOf returns the audit rows about one object, oldest first.
-func auditOf(t *testing.T, db *sql.DB, objectType, objectID string) []auditEntry {
-	t.Helper()
-	rows, err := db.Query(`SELECT seq, actor_id, device_id, action, detail FROM audit_log
-		WHERE object_type = ? AND object_id = ? ORDER BY seq`, objectType, objectID)
-	if err != nil {
-		t.Fatalf("audit: %v", err)
-	}
-	defer rows.Close()
-	var out []auditEntry
-	for rows.Next() {
-		var e auditEntry
-		var detail string
-		if err := rows.Scan(&e.Seq, &e.Actor, &e.Device, &e.Action, &detail); err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
-			t.Fatalf("audit detail %q: %v", detail, err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// tableDigest returns a text snapshot of the rows of a query, for checking
-// that nothing changed.
-func tableDigest(t *testing.T, db *sql.DB, q string) string {
-	t.Helper()
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out []any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				vals[i] = string(b)
-			}
-		}
-		out = append(out, vals)
-	}
-	b, _ := json.Marshal(out)
-	return string(b)
+	return d
 }
