@@ -79,7 +79,15 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 					p = b
 				default:
 				}
-				_, _ = pushDevice(p.url, tokens[i], fmt.Sprintf("tab-%d", i), batch)
+				// Like a tablet, resend a batch whose answer did not come
+				// (the process was killed) before anything newer: to b.
+				for attempt := 0; attempt < 50; attempt++ {
+					if _, err := pushDevice(p.url, tokens[i], fmt.Sprintf("tab-%d", i), batch); err == nil {
+						break
+					}
+					p = b
+					time.Sleep(20 * time.Millisecond)
+				}
 			}
 		}()
 	}
