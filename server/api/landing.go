@@ -78,7 +78,7 @@ here: tablets talk to it through the sync API (protocol version {{.Landing.Proto
 {{- end}}
 </ul>
 <p>Try it from a terminal with the tablet command-line client:</p>
-<pre>echo ruhu-demo-2026 | ruhu-tablet --home /tmp/tablet-1 login --server http://{{.Host}} --user worker1
+<pre>ruhu-tablet --home /tmp/tablet-1 login --server http://{{.Host}} --user USERNAME
 ruhu-tablet --home /tmp/tablet-1 doctor</pre>
 </body></html>
 `))
