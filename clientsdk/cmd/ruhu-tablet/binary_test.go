@@ -217,7 +217,7 @@ func TestBinaryOffline(t *testing.T) {
 		"--address", "南村7号")
 	env.Srv.Close()
 	r := d.want(exitOffline, "sync")
-	has(t, "sync offline", r.err, "unreachable", "nothing is lost: 1 change(s)", "next sync")
+	has(t, "sync offline", r.err, "could not reach the server "+env.URL, "nothing is lost: 1 change(s)", "next sync")
 	has(t, "doctor offline", d.want(exitAttention, "doctor").out, "FAIL  server", "ok    outbox   1 change(s)")
 }
 

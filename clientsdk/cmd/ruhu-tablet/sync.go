@@ -52,8 +52,9 @@ func offline(e *env, c *clientsdk.Client, err error) error {
 	if serr != nil {
 		return err
 	}
-	return fmt.Errorf("%w\nnothing is lost: %d change(s) and %d photo(s) stay on this tablet and go out with the next sync "+
-		"(check the connection, or run ruhu-tablet doctor)", err, st.Outbox, st.PhotosQueued)
+	return fmt.Errorf("could not reach the server %s (%w)\nnothing is lost: %d change(s) and %d photo(s) stay on this "+
+		"tablet and go out with the next sync (check the connection, or run ruhu-tablet doctor)", st.ServerURL, err,
+		st.Outbox, st.PhotosQueued)
 }
 
 func printReport(w io.Writer, rep *clientsdk.SyncReport) {
