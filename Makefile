@@ -1,7 +1,10 @@
 # ruhu — see README.md. The two set-up commands are `make run` and `make test`.
 GO        ?= go
-DATA      ?= ./data
-ADDR      ?= 127.0.0.1:8080
+# The binary's own variables are honoured: RUHU_ADDR=… make run.
+RUHU_DATA ?= ./data
+RUHU_ADDR ?= 127.0.0.1:8080
+DATA      ?= $(RUHU_DATA)
+ADDR      ?= $(RUHU_ADDR)
 BIN       := bin
 STATICCHECK_VERSION ?= v0.8.2
 
@@ -10,6 +13,7 @@ STATICCHECK_VERSION ?= v0.8.2
 ## run: build, seed the demo county on first start, and serve on $(ADDR)
 run: build
 	$(BIN)/ruhu demo --data $(DATA)
+	@echo "serving on http://$(ADDR)/ (open it in a browser; Ctrl-C stops)"
 	$(BIN)/ruhu serve --data $(DATA) --addr $(ADDR)
 
 ## test: the whole test suite, with the race detector
@@ -28,6 +32,7 @@ bench:
 
 ## build: static, CGO-free binaries
 build:
+	@echo "building bin/ruhu and bin/ruhu-tablet (the first build compiles SQLite in Go: about a minute; later ones take seconds)"
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ruhu ./server/cmd/ruhu
 	@if [ -d clientsdk/cmd/ruhu-tablet ]; then CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ruhu-tablet ./clientsdk/cmd/ruhu-tablet; fi
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/ruhu-org/ruhu/syncproto"
 )
@@ -36,7 +35,11 @@ func (c *Client) refreshConflicts(ctx context.Context, rep *SyncReport) error {
 		return fmt.Errorf("list conflicts: %w", err)
 	}
 	rep.OpenConflicts = len(list)
-	return nil
+	open := make(map[string]bool, len(list))
+	for _, cf := range list {
+		open[cf.ID] = true
+	}
+	return c.settleIssues(ctx, func(id string) bool { return !open[id] })
 }
 
 // cacheConflicts stores fetched conflicts. With complete set (list holds
@@ -103,38 +106,8 @@ func (c *Client) Resolve(ctx context.Context, conflictID, choice string, value j
 	if err := c.call(ctx, user, http.MethodPost, "/v1/conflicts/"+url.PathEscape(conflictID)+"/resolve", req, &out); err != nil {
 		return nil, err
 	}
-	return &out, c.cacheConflicts(ctx, []syncproto.Conflict{out}, false)
-}
-
-// Issues returns the conflicts and rejections of pushed mutations that
-// were not dismissed, oldest first.
-func (c *Client) Issues(ctx context.Context) ([]Issue, error) {
-	rows, err := c.db.QueryContext(ctx, `SELECT mutation_id, user_id, collection, record_id, op, status, code, message,
-		conflict_ids, fields, created_at FROM issues WHERE dismissed = 0 ORDER BY mutation_id`)
-	if err != nil {
+	if err := c.cacheConflicts(ctx, []syncproto.Conflict{out}, false); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []Issue{}
-	for rows.Next() {
-		var is Issue
-		var ids, fields, at string
-		if err := rows.Scan(&is.MutationID, &is.UserID, &is.Collection, &is.RecordID, &is.Op, &is.Status, &is.Code,
-			&is.Message, &ids, &fields, &at); err != nil {
-			return nil, err
-		}
-		_ = json.Unmarshal([]byte(ids), &is.ConflictIDs)
-		if is.Fields, err = decodeFields(fields); err != nil {
-			return nil, err
-		}
-		is.At, _ = time.Parse(time.RFC3339Nano, at)
-		out = append(out, is)
-	}
-	return out, rows.Err()
-}
-
-// DismissIssue hides an issue the user has dealt with.
-func (c *Client) DismissIssue(ctx context.Context, mutationID int64) error {
-	_, err := c.db.ExecContext(ctx, `UPDATE issues SET dismissed = 1 WHERE mutation_id = ?`, mutationID)
-	return err
+	return &out, c.settleIssues(ctx, func(id string) bool { return id == out.ID })
 }

@@ -33,7 +33,9 @@
 // the server merged into another record (canonical_id) are replaced
 // everywhere on the device. Conflicts and rejections are returned in the
 // SyncReport and kept (Issues); Conflicts lists the server's open conflicts,
-// Resolve decides one.
+// Resolve decides one, and a conflict's issue settles once it is resolved.
+// A refused change stays in view (Record.Refused) until RetryIssue sends it
+// again or DismissIssue drops it.
 //
 // # Sessions
 //

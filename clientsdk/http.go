@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ruhu-org/ruhu/syncproto"
@@ -74,11 +75,28 @@ func (c *Client) send(ctx context.Context, r request, token string) (*http.Respo
 			}
 			return res, nil
 		}
+		reason := ""
+		if err != nil {
+			reason = shortNetError(err)
+		} else {
+			reason = res.Status
+		}
 		closeBody(res)
+		c.report(Progress{Phase: PhaseRetry, Item: reason, Done: int64(attempt + 1), Total: int64(c.opts.attempts - 1)})
 		if err := c.opts.sleep(ctx, c.backoff(attempt)); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// shortNetError is the last, most telling part of a network error
+// ("connection refused", "i/o timeout").
+func shortNetError(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return msg[i+2:]
+	}
+	return msg
 }
 
 func retryable(status int) bool {

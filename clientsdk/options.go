@@ -72,8 +72,9 @@ func WithPullLimit(n int) Option { return func(o *options) { o.pullLimit = n } }
 // a cut connection can cost.
 func WithChunkSize(n int64) Option { return func(o *options) { o.chunkSize = n } }
 
-// WithProgress sets a callback told about sync progress. It is called from
-// the goroutine running Sync and must not call back into the Client.
+// WithProgress sets a callback told about sync progress, and about retries
+// of any request (PhaseRetry). It is called from the goroutine making the
+// request and must not call back into the Client.
 func WithProgress(fn func(Progress)) Option { return func(o *options) { o.progress = fn } }
 
 // WithPhotoOptions sets how photos are prepared before upload.

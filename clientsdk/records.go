@@ -30,6 +30,10 @@ type Record struct {
 	Meta syncproto.RecordMeta `json:"meta"`
 	// Pending is true while edits of the record wait in the outbox.
 	Pending bool `json:"pending"`
+	// Refused is set when the server refused the record's last pushed
+	// change (see Issues); a record the server never accepted shows what
+	// was typed, with Version 0.
+	Refused *Refusal `json:"refused,omitempty"`
 }
 
 // String returns a string field ("" when absent or not a string).
@@ -142,14 +146,23 @@ func (c *Client) Get(ctx context.Context, collection, id string) (*Record, error
 		return nil, err
 	}
 	if len(rs) == 0 {
-		return nil, fmt.Errorf("%w: %s/%s", ErrNotFound, collection, id)
+		return c.getRefused(ctx, collection, id)
+	}
+	rs, err = c.withRefusals(ctx, rs, collection, func(is *Issue) bool { return is.RecordID == id })
+	if err != nil {
+		return nil, err
 	}
 	return &rs[0], nil
 }
 
-// List returns the visible records of a collection, oldest id first.
+// List returns the visible records of a collection, oldest id first,
+// with those whose last change the server refused (Record.Refused).
 func (c *Client) List(ctx context.Context, collection string) ([]Record, error) {
-	return c.listWhere(ctx, `r.collection = ?`, collection)
+	rs, err := c.listWhere(ctx, `r.collection = ?`, collection)
+	if err != nil {
+		return nil, err
+	}
+	return c.withRefusals(ctx, rs, collection, func(*Issue) bool { return true })
 }
 
 // ListByHousehold returns the visible records of a collection that belong
@@ -159,7 +172,11 @@ func (c *Client) ListByHousehold(ctx context.Context, collection, householdID st
 	if err != nil {
 		return nil, err
 	}
-	return c.listWhere(ctx, `r.collection = ? AND r.household_id = ?`, collection, hh)
+	rs, err := c.listWhere(ctx, `r.collection = ? AND r.household_id = ?`, collection, hh)
+	if err != nil {
+		return nil, err
+	}
+	return c.withRefusals(ctx, rs, collection, func(is *Issue) bool { return householdOfIssue(is) == hh })
 }
 
 func (c *Client) listWhere(ctx context.Context, where string, args ...any) ([]Record, error) {

@@ -13,6 +13,9 @@ const (
 	PhasePush   = "push"   // Done/Total: mutations
 	PhasePhotos = "photos" // Done/Total: bytes of the photo named by Item
 	PhasePull   = "pull"   // Done: changes stored (Total unknown, 0)
+	// PhaseRetry: a request got no answer (or a 5xx/429) and will be
+	// tried again: Item says why, Done is the retry, Total the most.
+	PhaseRetry = "retry"
 )
 
 // Progress is one progress report of Sync.

@@ -334,14 +334,29 @@ func TestRejectionIsSurfacedAndKept(t *testing.T) {
 	if err != nil || len(issues) != 1 || string(issues[0].Fields["unit_id"]) != `"t2-v1"` {
 		t.Fatalf("issues: %+v %v", issues, err)
 	}
-	if _, err := tab.Get(ctx, syncproto.CollHouseholds, hh); !errors.Is(err, clientsdk.ErrNotFound) {
-		t.Fatalf("a rejected create must not stay as if stored: %v", err)
+	// What was typed stays in view, marked refused, never as if stored.
+	r, err := tab.Get(ctx, syncproto.CollHouseholds, hh)
+	if err != nil || r.Refused == nil || r.Refused.Code != syncproto.CodeOutOfScope || r.Refused.MutationID != issues[0].MutationID ||
+		r.Version != 0 || r.Pending || r.String("unit_id") != "t2-v1" {
+		t.Fatalf("refused create: %+v %v", r, err)
+	}
+	if list, _ := tab.List(ctx, syncproto.CollHouseholds); len(list) != 1 || list[0].Refused == nil {
+		t.Fatalf("list: %+v", list)
+	}
+	if list, _ := tab.ListByHousehold(ctx, syncproto.CollMembers, hh); len(list) != 0 {
+		t.Fatalf("members of the refused household: %+v", list)
 	}
 	if err := tab.DismissIssue(ctx, issues[0].MutationID); err != nil {
 		t.Fatal(err)
 	}
+	if err := tab.DismissIssue(ctx, issues[0].MutationID); !errors.Is(err, clientsdk.ErrNotFound) {
+		t.Fatalf("dismissing twice: %v", err)
+	}
 	if issues, _ := tab.Issues(ctx); len(issues) != 0 {
 		t.Fatalf("dismissed issue still listed")
+	}
+	if _, err := tab.Get(ctx, syncproto.CollHouseholds, hh); !errors.Is(err, clientsdk.ErrNotFound) {
+		t.Fatalf("a discarded refused create is still shown: %v", err)
 	}
 }
 

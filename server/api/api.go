@@ -102,6 +102,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.Serv
 // routes is the one route table of the service.
 func (s *Server) routes() {
 	e := s.echo
+	e.GET("/", s.landing)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 

@@ -9,36 +9,34 @@ import (
 	"github.com/ruhu-org/ruhu/clientsdk"
 )
 
-// printer writes either JSON (one value per command) or text.
-type printer struct {
-	w    io.Writer
-	json bool
-}
-
-// result prints v as JSON, or calls text to print it for people.
-func (p printer) result(v any, text func(w io.Writer)) error {
-	if p.json {
-		enc := json.NewEncoder(p.w)
+// result prints v as JSON with --json, or calls text to print it for
+// people.
+func (e *env) result(v any, text func(w io.Writer)) error {
+	if e.json {
+		enc := json.NewEncoder(e.io.out)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
-	text(p.w)
+	text(e.io.out)
 	return nil
 }
 
-// fields prints a record's fields one per line, sorted.
+// printFields prints a record's fields one per line, sorted.
 func printFields(w io.Writer, r *clientsdk.Record) {
 	pending := ""
 	if r.Pending {
 		pending = "  (changes not yet synced)"
 	}
 	fmt.Fprintf(w, "%s %s  version %d%s\n", r.Collection, r.ID, r.Version, pending)
+	if r.Refused != nil {
+		printRefusal(w, "  ", r.Collection, r.Refused)
+	}
 	for _, k := range sortedKeys(r.Fields) {
 		fmt.Fprintf(w, "  %-20s %s\n", k, string(r.Fields[k]))
 	}
 	if r.Meta.OpenConflicts > 0 {
-		fmt.Fprintf(w, "  ! %d open conflict(s)\n", r.Meta.OpenConflicts)
+		fmt.Fprintf(w, "  ! %d open conflict(s): see ruhu-tablet conflicts\n", r.Meta.OpenConflicts)
 	}
 	if s := r.Meta.Signatures; s != nil {
 		fmt.Fprintf(w, "  signatures: %d valid signer(s), satisfied=%v, content %s\n", len(s.ValidSigners), s.Satisfied, s.ContentHash)
@@ -46,6 +44,14 @@ func printFields(w io.Writer, r *clientsdk.Record) {
 	if r.Meta.Submitted {
 		fmt.Fprintf(w, "  submitted at %s\n", r.Meta.SubmittedAt)
 	}
+}
+
+// printRefusal says why the server refused a change and how to go on.
+func printRefusal(w io.Writer, indent, collection string, r *clientsdk.Refusal) {
+	fmt.Fprintf(w, "%s! refused by the server: %s (%s)\n", indent, r.Message, r.Code)
+	fmt.Fprintf(w, "%s  kept on this tablet. Correct and send again: ruhu-tablet issues retry %d --set FIELD=VALUE\n",
+		indent, r.MutationID)
+	fmt.Fprintf(w, "%s  or drop what was typed:                    ruhu-tablet issues discard %d\n", indent, r.MutationID)
 }
 
 // label is the most telling field of a record, for lists.
@@ -61,7 +67,8 @@ func label(r *clientsdk.Record) string {
 	return ""
 }
 
-// bar draws sync progress on one terminal line per phase.
+// bar draws sync progress on one terminal line per phase. It is only
+// used on a terminal: its frames start with a carriage return.
 type bar struct {
 	w     io.Writer
 	phase string
@@ -69,6 +76,12 @@ type bar struct {
 }
 
 func (b *bar) update(p clientsdk.Progress) {
+	if p.Phase == clientsdk.PhaseRetry {
+		b.done()
+		b.phase = ""
+		fmt.Fprintf(b.w, "server not answering (%s): trying again (%d of %d)…\n", p.Item, p.Done, p.Total)
+		return
+	}
 	if b.phase != "" && (p.Phase != b.phase || p.Item != b.item) {
 		fmt.Fprintln(b.w)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -29,7 +28,8 @@ func (s sets) fields(collection string, into clientsdk.Fields) error {
 		spec, known := syncproto.Schemas[collection].Fields[k]
 		switch {
 		case !known:
-			return fmt.Errorf("%s has no field %q", collection, k)
+			return fmt.Errorf("--set %s: %s have no field %q; their fields are: %s", kv, collection, k,
+				strings.Join(clientsdk.FieldNames(collection), ", "))
 		case v == "null":
 			into[k] = nil
 		case isText(spec.Type):
@@ -63,19 +63,20 @@ var addFlags = map[string][][2]string{
 // cmdRecord handles "household|member|investigation add|new|edit".
 func cmdRecord(collection string) func(e *env) error {
 	return func(e *env) error {
-		if len(e.args) == 0 {
-			return fmt.Errorf("want add, new or edit")
-		}
-		fs := flag.NewFlagSet(collection, flag.ContinueOnError)
+		fs := e.flagSet(e.name)
 		var set sets
-		fs.Var(&set, "set", "field=value (repeatable)")
+		fs.Var(&set, "set", "`field=value` of any field of "+collection+" (repeatable); fields: "+
+			strings.Join(clientsdk.FieldNames(collection), ", "))
 		named := map[string]*string{}
 		for _, nf := range addFlags[collection] {
 			named[nf[1]] = fs.String(nf[0], "", "sets "+nf[1])
 		}
-		pos, err := parse(fs, e.args[1:])
+		pos, err := e.parse(fs, e.args)
 		if err != nil {
 			return err
+		}
+		if len(pos) == 0 {
+			return e.usage("want add, new or edit")
 		}
 		fields := clientsdk.Fields{}
 		for f, v := range named {
@@ -84,19 +85,41 @@ func cmdRecord(collection string) func(e *env) error {
 			}
 		}
 		if err := set.fields(collection, fields); err != nil {
-			return err
+			return e.usage("%v", err)
 		}
-		switch e.args[0] {
-		case "add", "new":
-			return addRecord(e, collection, fields)
-		case "edit":
-			if len(pos) != 1 {
-				return fmt.Errorf("edit takes one record id")
-			}
-			return editRecord(e, collection, pos[0], fields)
+		switch {
+		case (pos[0] == "add" || pos[0] == "new") && len(pos) == 1:
+			return flagErr(addRecord(e, collection, fields), collection)
+		case pos[0] == "edit" && len(pos) == 2:
+			return flagErr(editRecord(e, collection, pos[1], fields), collection)
+		case pos[0] == "edit":
+			return e.usage("edit takes one record id")
 		}
-		return fmt.Errorf("unknown action %q: want add, new or edit", e.args[0])
+		return e.usage("unknown action %q: want add, new or edit", strings.Join(pos, " "))
 	}
+}
+
+// flagErr words a schema error with the flag the user typed (--head-id)
+// rather than the field it sets (head_id_number).
+func flagErr(err error, collection string) error {
+	var fe *clientsdk.FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	name := "--set " + fe.Field
+	for _, nf := range addFlags[collection] {
+		if nf[1] == fe.Field {
+			name = "--" + nf[0]
+		}
+	}
+	msg := fmt.Sprintf("%s %s", name, fe.Problem)
+	if fe.Problem == "is required" {
+		msg = fmt.Sprintf("%s is required for a new record of %s", name, collection)
+	}
+	if len(fe.Valid) > 0 {
+		msg += "; fields: " + strings.Join(fe.Valid, ", ")
+	}
+	return fmt.Errorf("%w: %s", clientsdk.ErrInvalidRecord, msg)
 }
 
 func addRecord(e *env, collection string, fields clientsdk.Fields) error {
@@ -109,7 +132,7 @@ func addRecord(e *env, collection string, fields clientsdk.Fields) error {
 	if err != nil {
 		return err
 	}
-	return e.print.result(map[string]string{"collection": collection, "id": id}, func(w io.Writer) {
+	return e.result(map[string]string{"collection": collection, "id": id}, func(w io.Writer) {
 		fmt.Fprintf(w, "%s %s saved on this tablet; run sync to send it\n", collection, id)
 	})
 }
@@ -127,31 +150,64 @@ func editRecord(e *env, collection, id string, fields clientsdk.Fields) error {
 	if err != nil {
 		return err
 	}
-	return e.print.result(r, func(w io.Writer) { printFields(w, r) })
+	return e.result(r, func(w io.Writer) { printFields(w, r) })
 }
 
 func cmdShow(e *env) error {
-	if len(e.args) != 2 {
-		return errors.New("show COLLECTION ID")
+	fs := e.flagSet("show")
+	pos, err := e.parse(fs, e.args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return e.usage("want a COLLECTION and an ID")
+	}
+	coll, err := collectionArg(pos[0])
+	if err != nil {
+		return e.usage("%v", err)
 	}
 	c, err := e.open("")
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	r, err := c.Get(e.ctx, e.args[0], e.args[1])
+	r, err := c.Get(e.ctx, coll, pos[1])
 	if err != nil {
 		return err
 	}
-	return e.print.result(r, func(w io.Writer) { printFields(w, r) })
+	return e.result(r, func(w io.Writer) { printFields(w, r) })
+}
+
+// collections are what list and show take.
+var collections = []string{syncproto.CollHouseholds, syncproto.CollMembers, syncproto.CollInvestigations,
+	syncproto.CollSignatures, syncproto.CollPhotos}
+
+// collectionArg checks a collection name; the singular is accepted.
+func collectionArg(name string) (string, error) {
+	for _, c := range collections {
+		if name == c || name+"s" == c {
+			return c, nil
+		}
+	}
+	return "", fmt.Errorf("unknown collection %q: want one of %s", name, strings.Join(collections, ", "))
 }
 
 func cmdList(e *env) error {
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	fs := e.flagSet("list")
 	hh := fs.String("household", "", "only records of this household")
-	pos, err := parse(fs, e.args)
-	if err != nil || len(pos) != 1 {
-		return errors.New("list COLLECTION [--household H]")
+	pos, err := e.parse(fs, e.args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return e.usage("want one COLLECTION: %s", strings.Join(collections, ", "))
+	}
+	coll, err := collectionArg(pos[0])
+	if err != nil {
+		return e.usage("%v", err)
+	}
+	if coll == syncproto.CollPhotos {
+		return listPhotos(e, *hh)
 	}
 	c, err := e.open("")
 	if err != nil {
@@ -160,23 +216,34 @@ func cmdList(e *env) error {
 	defer c.Close()
 	var list []clientsdk.Record
 	if *hh != "" {
-		list, err = c.ListByHousehold(e.ctx, pos[0], *hh)
+		list, err = c.ListByHousehold(e.ctx, coll, *hh)
 	} else {
-		list, err = c.List(e.ctx, pos[0])
+		list, err = c.List(e.ctx, coll)
 	}
 	if err != nil {
 		return err
 	}
-	return e.print.result(list, func(w io.Writer) {
-		for i := range list {
-			mark := " "
-			if list[i].Pending {
-				mark = "*"
-			}
-			fmt.Fprintf(w, "%s %s v%-6d %s\n", mark, list[i].ID, list[i].Version, label(&list[i]))
+	return e.result(list, func(w io.Writer) { printList(w, coll, list) })
+}
+
+func printList(w io.Writer, coll string, list []clientsdk.Record) {
+	refused := 0
+	for i := range list {
+		mark, note := " ", ""
+		switch {
+		case list[i].Refused != nil:
+			mark, note = "!", fmt.Sprintf("  refused (%s): see ruhu-tablet issues", list[i].Refused.Code)
+			refused++
+		case list[i].Pending:
+			mark = "*"
 		}
-		fmt.Fprintf(w, "%d %s (* = not yet synced)\n", len(list), pos[0])
-	})
+		fmt.Fprintf(w, "%s %s v%-6d %s%s\n", mark, list[i].ID, list[i].Version, label(&list[i]), note)
+	}
+	fmt.Fprintf(w, "%d %s (* = not yet synced", len(list), coll)
+	if refused > 0 {
+		fmt.Fprint(w, ", ! = refused by the server")
+	}
+	fmt.Fprintln(w, ")")
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -5,6 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
+
+	"golang.org/x/text/width"
 
 	"github.com/ruhu-org/ruhu/server/app"
 	"github.com/ruhu-org/ruhu/server/auth"
@@ -35,8 +38,35 @@ func demoCmd(ctx context.Context, args []string, stdout io.Writer) (int, error) 
 	return 0, nil
 }
 
+// printLogins prints one login a line in columns. Names are padded by
+// their width on a terminal (a Chinese character takes two columns), not
+// by their number of characters.
 func printLogins(w io.Writer) {
+	nameWidth := 0
 	for _, u := range app.DemoUsers {
-		fmt.Fprintf(w, "  %-11s %-22s unit %-11s %v\n", u.Username, u.Name, u.Unit, u.Roles)
+		nameWidth = max(nameWidth, displayWidth(u.Name))
 	}
+	for _, u := range app.DemoUsers {
+		fmt.Fprintf(w, "  %-11s %s unit %-11s %v\n", u.Username, padRight(u.Name, nameWidth), u.Unit, u.Roles)
+	}
+}
+
+// displayWidth is the number of terminal columns s takes: two for East
+// Asian wide and fullwidth characters, one for the others.
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// padRight pads s with spaces to n terminal columns.
+func padRight(s string, n int) string {
+	return s + strings.Repeat(" ", max(n-displayWidth(s), 0))
 }
