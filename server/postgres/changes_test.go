@@ -36,8 +36,8 @@ func TestChanges(t *testing.T) {
 	var h1 *server.Record
 	write(t, db, "c", func(tx server.Tx) error {
 		h1 = newRecord(t, tx, "households", "h1", "c-v1", map[string]string{"head_id_number": "110"}) // 1
-		h2 := newRecord(t, tx, "households", "h2", "c-v1", nil)                                      // 2
-		h3 := newRecord(t, tx, "households", "h3", "c-v2", nil)                                      // 3
+		h2 := newRecord(t, tx, "households", "h2", "c-v1", nil)                                       // 2
+		h3 := newRecord(t, tx, "households", "h3", "c-v2", nil)                                       // 3
 		for _, r := range []*server.Record{h1, h2, h3} {
 			if err := tx.Put(r); err != nil {
 				return err

@@ -165,7 +165,7 @@ func TestErrExists(t *testing.T) {
 		"unit path": func(tx server.Tx) error {
 			return tx.InsertUnit(server.Unit{ID: "z", ParentID: "c-t", Name: "x", Level: "village", Path: "/c/c-t/c-v1/"}, t0)
 		},
-		"alias": func(tx server.Tx) error { return tx.AddAlias("households", "a", "h2") },
+		"alias":      func(tx server.Tx) error { return tx.AddAlias("households", "a", "h2") },
 		"scope exit": func(tx server.Tx) error { return tx.AddScopeExit(5, "households", "h9", "c-v2") },
 		"conflict": func(tx server.Tx) error {
 			return tx.AddConflict(&server.StoredConflict{Conflict: syncproto.Conflict{ID: "k1", Kind: "field"}, UnitID: "c-v1"})
