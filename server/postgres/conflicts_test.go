@@ -166,5 +166,3 @@ func TestMutationLogAndRejections(t *testing.T) {
 		return nil
 	})
 }
-
-
