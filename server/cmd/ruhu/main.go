@@ -49,7 +49,7 @@ const usage = `usage:
   ruhu audit verify [--data DIR] [--db URL]
 
 --db postgres://… (env RUHU_DATABASE_URL) keeps the database in PostgreSQL, shared by
-several ruhu serve processes; --data still holds the photo store and uploads.`
+several ruhu serve processes; --data still holds the photo store and uploads`
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) (int, error) {
 	if len(args) == 0 {
