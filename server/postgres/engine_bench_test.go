@@ -63,14 +63,21 @@ func BenchmarkPush(b *testing.B) {
 	for range b.N {
 		url := seededURL(b)
 		var wg sync.WaitGroup
+		engines, actors := [2]*engine.Engine{}, [2]*server.Actor{}
+		reqs := [2][]*syncproto.PushRequest{}
+		for k := range 2 {
+			engines[k], actors[k] = benchEngine(b, url)
+			actors[k].DeviceID = []string{"bench-a", "bench-b"}[k]
+			for i := range perEngine {
+				reqs[k] = append(reqs[k], storetest.BenchPush(actors[k].DeviceID, (k*perEngine+i)*benchBatch+1, benchBatch))
+			}
+		}
 		start := time.Now()
 		for k := range 2 {
-			e, a := benchEngine(b, url)
-			a.DeviceID = []string{"bench-a", "bench-b"}[k]
+			e, a := engines[k], actors[k]
 			wg.Go(func() {
-				for i := range perEngine {
-					first := (k*perEngine+i)*benchBatch + 1
-					res, err := e.Push(context.Background(), a, storetest.BenchPush(a.DeviceID, first, benchBatch))
+				for _, req := range reqs[k] {
+					res, err := e.Push(context.Background(), a, req)
 					if err != nil || res.Results[0].Status != syncproto.StatusApplied {
 						b.Errorf("push: %v %+v", err, res)
 						return
