@@ -2,8 +2,8 @@ package postgres
 
 import (
 	"context"
-	"io/fs"
 	"encoding/json"
+	"io/fs"
 	"sync"
 	"testing"
 	"time"
