@@ -244,3 +244,23 @@ type RefreshToken struct {
 
 // FieldsJSON returns the record's fields as a JSON object.
 func (r *Record) FieldsJSON() json.RawMessage { return EncodeFields(r.Fields) }
+
+// MergeByVersion merges two change lists, each in version order, into one
+// in version order (a store's live records and its scope-exit tombstones).
+func MergeByVersion(a, b []syncproto.Change) []syncproto.Change {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]syncproto.Change, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		if j >= len(b) || (i < len(a) && a[i].Version < b[j].Version) {
+			out = append(out, a[i])
+			i++
+		} else {
+			out = append(out, b[j])
+			j++
+		}
+	}
+	return out
+}

@@ -75,8 +75,8 @@ func (c *recordColumns) add(r *server.Record) error {
 	c.unit, c.household = append(c.unit, r.UnitID), append(c.household, r.HouseholdID)
 	c.parent, c.dedupe = append(c.parent, r.ParentID), append(c.dedupe, r.DedupeKey)
 	c.deleted = append(c.deleted, r.Deleted)
-	c.fields = append(c.fields, string(encodeRawMap(r.Fields)))
-	c.fieldVersions = append(c.fieldVersions, string(encodeVersions(r.FieldVersions)))
+	c.fields = append(c.fields, string(server.EncodeFields(r.Fields)))
+	c.fieldVersions = append(c.fieldVersions, string(server.EncodeVersions(r.FieldVersions)))
 	c.meta, c.createdBy = append(c.meta, string(meta)), append(c.createdBy, r.CreatedBy)
 	c.createdAt = append(c.createdAt, r.CreatedAt)
 	return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -42,7 +43,7 @@ func (t *tx) Changes(scope []string, all bool, after int64, limit int) ([]syncpr
 	if err != nil {
 		return nil, err
 	}
-	merged := mergeByVersion(live, exits)
+	merged := server.MergeByVersion(live, exits)
 	return merged[:min(len(merged), limit)], nil
 }
 
@@ -127,24 +128,6 @@ func (t *tx) exitChanges(county string, scope []string, after int64, limit int) 
 		out = append(out, c)
 	}
 	return out, wrap("changes: exits", rows.Err())
-}
-
-func mergeByVersion(a, b []syncproto.Change) []syncproto.Change {
-	if len(b) == 0 {
-		return a
-	}
-	out := make([]syncproto.Change, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		if j >= len(b) || (i < len(a) && a[i].Version < b[j].Version) {
-			out = append(out, a[i])
-			i++
-		} else {
-			out = append(out, b[j])
-			j++
-		}
-	}
-	return out
 }
 
 // carve copies b into slab (growing it by whole chunks) and returns the

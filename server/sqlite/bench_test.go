@@ -15,6 +15,7 @@ import (
 	"github.com/ruhu-org/ruhu/server/app"
 	"github.com/ruhu-org/ruhu/server/auth"
 	"github.com/ruhu-org/ruhu/server/sqlite"
+	"github.com/ruhu-org/ruhu/server/storetest"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -23,21 +24,6 @@ import (
 // ≥ 25 % of raw batched insert and pull ≥ 50 % of raw range scan.
 
 const benchBatch = 500
-
-// benchFields returns ~1.5 KB of household fields.
-func benchFields(i int) map[string]json.RawMessage {
-	birth := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%30000)
-	prefix := fmt.Sprintf("53%04d%s", i/30000%10000, birth.Format("20060102"))
-	prefix += fmt.Sprintf("%03d", i%1000)[:3]
-	prefix = prefix[:17]
-	head := prefix + string(syncproto.IDCheckChar(prefix))
-	q := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
-	return map[string]json.RawMessage{
-		"unit_id": q("t1-v1"), "head_name": q("户主" + fmt.Sprint(i)), "head_id_number": q(head),
-		"address": q(strings.Repeat("东村", 30)), "category": q("dibao"), "hukou_type": q("rural"),
-		"notes": q(strings.Repeat("入户调查记录：家庭收入、财产、支出情况。", 20)),
-	}
-}
 
 func benchDB(b *testing.B) (*sqlite.DB, *server.Actor) {
 	b.Helper()
@@ -78,7 +64,7 @@ func BenchmarkPush(b *testing.B) {
 			for j := range benchBatch {
 				id := i*benchBatch + j + 1
 				m := syncproto.Mutation{MutationID: int64(id), Collection: "households",
-					ID: fmt.Sprintf("h%08d", id), Op: "upsert", Fields: benchFields(id)}
+					ID: fmt.Sprintf("h%08d", id), Op: "upsert", Fields: storetest.BenchFields(id)}
 				req.Mutations = append(req.Mutations, m)
 				f, _ := json.Marshal(m.Fields)
 				encoded = append(encoded, string(f))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -23,7 +24,7 @@ func (t *tx) Changes(scope []string, all bool, after int64, limit int) ([]syncpr
 	if err != nil {
 		return nil, err
 	}
-	merged := mergeByVersion(live, exits)
+	merged := server.MergeByVersion(live, exits)
 	if len(merged) > limit {
 		merged = merged[:limit]
 	}
@@ -121,22 +122,4 @@ func pullExits(ctx context.Context, tx *sql.Tx, scope []string, all bool, after 
 		out = append(out, c)
 	}
 	return out, rows.Err()
-}
-
-func mergeByVersion(a, b []syncproto.Change) []syncproto.Change {
-	if len(b) == 0 {
-		return a
-	}
-	out := make([]syncproto.Change, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		if j >= len(b) || (i < len(a) && a[i].Version < b[j].Version) {
-			out = append(out, a[i])
-			i++
-		} else {
-			out = append(out, b[j])
-			j++
-		}
-	}
-	return out
 }
