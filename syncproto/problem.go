@@ -40,6 +40,7 @@ const (
 	CodeWeakPassword       = "weak_password"
 	CodeInvalidPublicKey   = "invalid_public_key"
 	CodePayloadTooLarge    = "payload_too_large"
+	CodeServerBusy         = "server_busy"
 
 	// Push results.
 	CodeUnknownCollection   = "unknown_collection"

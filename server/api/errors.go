@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,6 +34,7 @@ var statusOf = map[string]int{
 	syncproto.CodeOutOfScope:            http.StatusForbidden,
 	syncproto.CodeDeviceMismatch:        http.StatusForbidden,
 	syncproto.CodeRateLimited:           http.StatusTooManyRequests,
+	syncproto.CodeServerBusy:            http.StatusServiceUnavailable,
 	syncproto.CodeValidation:            http.StatusUnprocessableEntity,
 	syncproto.CodeInvalidIDNumber:       http.StatusUnprocessableEntity,
 	syncproto.CodeInvalidUnit:           http.StatusUnprocessableEntity,
@@ -113,6 +116,17 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			_ = problem(c, http.StatusInternalServerError, syncproto.CodeInternal, "internal error")
 			return
 		}
+		setRetryAfter(c, err)
 		_ = problem(c, StatusOf(code), code, server.ErrorMessage(err))
+	}
+}
+
+// setRetryAfter sets Retry-After (whole seconds, at least 1) when err says
+// when to try again: rate_limited and server_busy do.
+func setRetryAfter(c echo.Context, err error) {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) {
+		secs := int64((ra.RetryAfter() + time.Second - 1) / time.Second)
+		c.Response().Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
 	}
 }
