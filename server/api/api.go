@@ -99,7 +99,10 @@ func New(d Deps) *Server {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
-// routes is the one route table of the service.
+// routes is the one route table of the service. Middleware is given per
+// route, never to a group: echo answers every unmatched path under a
+// group with middleware through a catch-all route, which would turn a
+// wrong method into 401 or 404 instead of 405.
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/healthz", s.healthz)
@@ -109,41 +112,41 @@ func (s *Server) routes() {
 	v1.POST("/auth/login", s.login)
 	v1.POST("/auth/refresh", s.refresh)
 
-	authed := v1.Group("", s.requireAuth)
-	authed.POST("/auth/logout", s.logout)
-	authed.GET("/me", s.me)
+	authed := s.requireAuth
+	v1.POST("/auth/logout", s.logout, authed)
+	v1.GET("/me", s.me, authed)
 
-	admin := authed.Group("/admin", requireRole(syncproto.RoleAdmin))
-	admin.POST("/units", s.createUnit)
-	admin.GET("/units", s.listUnits)
-	admin.POST("/users", s.createUser)
-	admin.GET("/users", s.listUsers)
-	admin.POST("/users/:id/disable", s.disableUser)
-	admin.POST("/users/:id/enable", s.enableUser)
-	admin.POST("/users/:id/password", s.setPassword)
-	admin.POST("/relatives", s.addRelative)
-	admin.GET("/relatives", s.listRelatives)
+	admin := []echo.MiddlewareFunc{authed, requireRole(syncproto.RoleAdmin)}
+	v1.POST("/admin/units", s.createUnit, admin...)
+	v1.GET("/admin/units", s.listUnits, admin...)
+	v1.POST("/admin/users", s.createUser, admin...)
+	v1.GET("/admin/users", s.listUsers, admin...)
+	v1.POST("/admin/users/:id/disable", s.disableUser, admin...)
+	v1.POST("/admin/users/:id/enable", s.enableUser, admin...)
+	v1.POST("/admin/users/:id/password", s.setPassword, admin...)
+	v1.POST("/admin/relatives", s.addRelative, admin...)
+	v1.GET("/admin/relatives", s.listRelatives, admin...)
 
-	authed.POST("/keys", s.registerKey)
-	authed.GET("/keys", s.listKeys)
-	authed.DELETE("/keys/:key_id", s.revokeKey)
+	v1.POST("/keys", s.registerKey, authed)
+	v1.GET("/keys", s.listKeys, authed)
+	v1.DELETE("/keys/:key_id", s.revokeKey, authed)
 
-	field := authed.Group("", requireRole(server.FieldRoles...))
-	field.POST("/sync/push", s.push)
-	field.GET("/sync/pull", s.pull)
-	field.GET("/conflicts", s.listConflicts)
-	field.POST("/conflicts/:id/resolve", s.resolveConflict)
-	field.GET("/rejections", s.listRejections)
-	field.POST("/investigations/:id/submit", s.submitInvestigation,
-		requireRole(syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector))
+	field := []echo.MiddlewareFunc{authed, requireRole(server.FieldRoles...)}
+	v1.POST("/sync/push", s.push, field...)
+	v1.GET("/sync/pull", s.pull, field...)
+	v1.GET("/conflicts", s.listConflicts, field...)
+	v1.POST("/conflicts/:id/resolve", s.resolveConflict, field...)
+	v1.GET("/rejections", s.listRejections, field...)
+	v1.POST("/investigations/:id/submit", s.submitInvestigation, append(field,
+		requireRole(syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector))...)
 
 	if s.deps.Uploads != nil {
-		field.Any("/uploads", s.uploads)
-		field.Any("/uploads/*", s.uploads)
+		v1.Any("/uploads", s.uploads, field...)
+		v1.Any("/uploads/*", s.uploads, field...)
 	}
 	if s.deps.Photos != nil {
-		field.POST("/photos/missing", s.missingPhotos)
-		field.GET("/photos/:sha256/:variant", s.getPhoto)
+		v1.POST("/photos/missing", s.missingPhotos, field...)
+		v1.GET("/photos/:sha256/:variant", s.getPhoto, field...)
 	}
 }
 
