@@ -41,6 +41,8 @@ const (
 	CodeInvalidPublicKey   = "invalid_public_key"
 	CodePayloadTooLarge    = "payload_too_large"
 	CodeServerBusy         = "server_busy"
+	CodeTooManyConnections = "too_many_connections"
+	CodeHeaderTooLarge     = "request_header_too_large"
 
 	// Push results.
 	CodeUnknownCollection   = "unknown_collection"

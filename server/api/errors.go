@@ -35,6 +35,8 @@ var statusOf = map[string]int{
 	syncproto.CodeDeviceMismatch:        http.StatusForbidden,
 	syncproto.CodeRateLimited:           http.StatusTooManyRequests,
 	syncproto.CodeServerBusy:            http.StatusServiceUnavailable,
+	syncproto.CodeTooManyConnections:    http.StatusServiceUnavailable,
+	syncproto.CodeHeaderTooLarge:        http.StatusRequestHeaderFieldsTooLarge,
 	syncproto.CodeValidation:            http.StatusUnprocessableEntity,
 	syncproto.CodeInvalidIDNumber:       http.StatusUnprocessableEntity,
 	syncproto.CodeInvalidUnit:           http.StatusUnprocessableEntity,
@@ -74,13 +76,14 @@ func StatusOf(code string) int {
 
 // problem writes an RFC 9457 problem+json body.
 func problem(c echo.Context, status int, code, detail string) error {
-	p := syncproto.Problem{Type: "https://ruhu.dev/problems/" + code, Title: http.StatusText(status),
-		Status: status, Detail: detail, Code: code}
-	b, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	return c.Blob(status, syncproto.ProblemContentType, b)
+	return c.Blob(status, syncproto.ProblemContentType, problemBody(status, code, detail))
+}
+
+// problemBody is the JSON of an RFC 9457 problem.
+func problemBody(status int, code, detail string) []byte {
+	b, _ := json.Marshal(syncproto.Problem{Type: "https://ruhu.dev/problems/" + code, Title: http.StatusText(status),
+		Status: status, Detail: detail, Code: code}) // strings only: cannot fail
+	return b
 }
 
 // errorHandler turns every error a handler returns into problem+json. An

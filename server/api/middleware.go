@@ -13,6 +13,10 @@ import (
 
 const actorKey = "ruhu.actor"
 
+// maxTokenLen is far above the length of any access token ruhu issues
+// (about 400 bytes); a longer one is refused before it is decoded.
+const maxTokenLen = 4096
+
 // actorOf returns the authenticated caller set by requireAuth.
 func actorOf(c echo.Context) *server.Actor {
 	a, _ := c.Get(actorKey).(*server.Actor)
@@ -24,6 +28,10 @@ func (s *Server) requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		token, ok := strings.CutPrefix(h, "Bearer ")
+		if len(token) > maxTokenLen {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="ruhu", error="invalid_token"`)
+			return server.Errorf(syncproto.CodeInvalidToken, "the access token is not valid")
+		}
 		if !ok || token == "" {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="ruhu"`)
 			return server.Errorf(syncproto.CodeUnauthenticated, "a bearer token is required")
