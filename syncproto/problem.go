@@ -78,6 +78,9 @@ const (
 	// Photos.
 	CodeSHA256Mismatch = "sha256_mismatch"
 	CodeImageTooLarge  = "image_too_large"
-	CodeNotAnImage     = "not_an_image"
-	CodeInvalidKind    = "invalid_kind"
+	// CodeImageTooComplex: decoding the image would need more memory than
+	// the server allows one photo (progressive or CMYK JPEG, 16-bit PNG).
+	CodeImageTooComplex = "image_too_complex"
+	CodeNotAnImage      = "not_an_image"
+	CodeInvalidKind     = "invalid_kind"
 )

@@ -59,6 +59,7 @@ var statusOf = map[string]int{
 	syncproto.CodePayloadTooLarge:       http.StatusRequestEntityTooLarge,
 	syncproto.CodeSHA256Mismatch:        http.StatusUnprocessableEntity,
 	syncproto.CodeImageTooLarge:         http.StatusUnprocessableEntity,
+	syncproto.CodeImageTooComplex:       http.StatusUnprocessableEntity,
 	syncproto.CodeNotAnImage:            http.StatusUnsupportedMediaType,
 }
 

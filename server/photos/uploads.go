@@ -34,8 +34,12 @@ type UploadConfig struct {
 	Limits   Limits        // what Process accepts (Limits.MaxPixels is the pixel cap)
 	Expiry   time.Duration // an upload nobody wrote to for this long is abandoned; default 7 days
 	Workers  int           // Process calls at once; default 2 (each holds a decoded photo)
-	Now      func() time.Time
-	Log      *slog.Logger
+	// DecodeBudget is the memory all photos being decoded at once may
+	// take, by their estimated cost (default Limits.MaxDecodeBytes, 192
+	// MiB). A photo that needs more alone is refused image_too_complex.
+	DecodeBudget int64
+	Now          func() time.Time
+	Log          *slog.Logger
 	// StatusOf maps an error code to its HTTP status (server/api.StatusOf).
 	StatusOf func(code string) int
 }
@@ -53,6 +57,11 @@ func (c UploadConfig) withDefaults() UploadConfig {
 	if c.Workers <= 0 {
 		c.Workers = 2
 	}
+	c.Limits = c.Limits.withDefaults()
+	if c.DecodeBudget <= 0 {
+		c.DecodeBudget = c.Limits.MaxDecodeBytes
+	}
+	c.Limits.MaxDecodeBytes = min(c.Limits.MaxDecodeBytes, c.DecodeBudget)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -85,6 +94,7 @@ type Uploads struct {
 	locker  *memorylocker.MemoryLocker
 	tus     *handler.Handler
 	work    chan struct{} // one token per Process allowed to run
+	memory  *budget       // the decode memory budget
 }
 
 // NewUploads builds the upload endpoint over a photo store and the records.
@@ -94,7 +104,8 @@ func NewUploads(store *Store, records server.PhotoRecords, cfg UploadConfig) (*U
 		return nil, fmt.Errorf("photos: create upload dir: %w", err)
 	}
 	u := &Uploads{cfg: cfg, store: store, records: records, files: filestore.New(cfg.Dir),
-		locker: memorylocker.New(), work: make(chan struct{}, cfg.Workers)}
+		locker: memorylocker.New(), work: make(chan struct{}, cfg.Workers),
+		memory: newBudget(cfg.DecodeBudget)}
 	u.files.DirModePerm, u.files.FileModePerm = 0o700, 0o600
 	composer := handler.NewStoreComposer()
 	composer.UseCore(u.files)
@@ -231,13 +242,11 @@ func (u *Uploads) ingest(ctx context.Context, a *server.Actor, info handler.File
 	if err != nil {
 		return err
 	}
-	path := info.Storage[filestore.StorageKeyPath]
-	u.work <- struct{}{}
-	res, err := Process(path, m.sha, u.cfg.Limits)
-	<-u.work
+	res, err := u.process(ctx, info.Storage[filestore.StorageKeyPath], m.sha)
 	if err != nil {
 		return err
 	}
+	path := info.Storage[filestore.StorageKeyPath]
 	existed, err := u.store.Put(res.SHA256, path, res.Large, res.Thumb)
 	if err != nil {
 		return err
@@ -251,6 +260,23 @@ func (u *Uploads) ingest(ctx context.Context, a *server.Actor, info handler.File
 		u.unstore(ctx, res.SHA256)
 	}
 	return err
+}
+
+// process checks the photo at path, then decodes it once its estimated
+// memory fits the budget and a worker is free.
+func (u *Uploads) process(ctx context.Context, path, sha string) (*Result, error) {
+	p, err := inspect(path, sha, u.cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	defer p.close()
+	if err := u.memory.acquire(ctx, p.cost()); err != nil {
+		return nil, err
+	}
+	defer u.memory.release(p.cost())
+	u.work <- struct{}{}
+	defer func() { <-u.work }()
+	return p.process()
 }
 
 // unstore removes content this upload stored but could not file (its
