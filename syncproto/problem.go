@@ -83,4 +83,7 @@ const (
 	CodeImageTooComplex = "image_too_complex"
 	CodeNotAnImage      = "not_an_image"
 	CodeInvalidKind     = "invalid_kind"
+	// CodeTransferInterrupted: a tus PATCH stopped before its end (the link
+	// was cut, or no byte came for the idle timeout); resume from HEAD.
+	CodeTransferInterrupted = "transfer_interrupted"
 )

@@ -60,6 +60,7 @@ var statusOf = map[string]int{
 	syncproto.CodeSHA256Mismatch:        http.StatusUnprocessableEntity,
 	syncproto.CodeImageTooLarge:         http.StatusUnprocessableEntity,
 	syncproto.CodeImageTooComplex:       http.StatusUnprocessableEntity,
+	syncproto.CodeTransferInterrupted:   http.StatusRequestTimeout,
 	syncproto.CodeNotAnImage:            http.StatusUnsupportedMediaType,
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -58,7 +59,12 @@ func requireRole(roles ...string) echo.MiddlewareFunc {
 	}
 }
 
-// accessLog logs one structured line per request.
+// statusClientClosed is logged for a request whose client went away
+// before it ended (photos.StatusClientClosed).
+const statusClientClosed = 499
+
+// accessLog logs one structured line per request; a transfer cut or left
+// idle is logged as "http interrupted".
 func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -72,7 +78,13 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 			if a := actorOf(c); a != nil {
 				attrs = append(attrs, "user", a.UserID, "device", a.DeviceID)
 			}
-			log.InfoContext(c.Request().Context(), "http", attrs...)
+			msg := "http"
+			if s := c.Response().Status; s == http.StatusRequestTimeout || s == statusClientClosed {
+				// A cut or idle link (an upload the client resumes), not
+				// a bad request.
+				msg = "http interrupted"
+			}
+			log.InfoContext(c.Request().Context(), msg, attrs...)
 			return nil
 		}
 	}
