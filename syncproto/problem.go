@@ -40,6 +40,9 @@ const (
 	CodeWeakPassword       = "weak_password"
 	CodeInvalidPublicKey   = "invalid_public_key"
 	CodePayloadTooLarge    = "payload_too_large"
+	CodeServerBusy         = "server_busy"
+	CodeTooManyConnections = "too_many_connections"
+	CodeHeaderTooLarge     = "request_header_too_large"
 
 	// Push results.
 	CodeUnknownCollection   = "unknown_collection"
@@ -75,6 +78,12 @@ const (
 	// Photos.
 	CodeSHA256Mismatch = "sha256_mismatch"
 	CodeImageTooLarge  = "image_too_large"
-	CodeNotAnImage     = "not_an_image"
-	CodeInvalidKind    = "invalid_kind"
+	// CodeImageTooComplex: decoding the image would need more memory than
+	// the server allows one photo (progressive or CMYK JPEG, 16-bit PNG).
+	CodeImageTooComplex = "image_too_complex"
+	CodeNotAnImage      = "not_an_image"
+	CodeInvalidKind     = "invalid_kind"
+	// CodeTransferInterrupted: a tus PATCH stopped before its end (the link
+	// was cut, or no byte came for the idle timeout); resume from HEAD.
+	CodeTransferInterrupted = "transfer_interrupted"
 )

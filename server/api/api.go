@@ -39,10 +39,14 @@ type Deps struct {
 	Log    *slog.Logger
 	// MaxBody bounds JSON request bodies (default 16 MiB).
 	MaxBody int64
-	// BodyTimeout bounds the time to receive a request body outside tus
-	// uploads (default 5 minutes: a 1,000-mutation push over a 50 kbit/s
-	// village link takes about four).
+	// BodyTimeout bounds the time to receive a push body (default 5
+	// minutes: a 1,000-mutation push over a 50 kbit/s village link takes
+	// about four).
 	BodyTimeout time.Duration
+	// SmallBodyTimeout bounds the time to receive any other request body
+	// outside tus uploads (default 10 s): login, refresh and the other
+	// small JSON bodies, which anyone can otherwise trickle for minutes.
+	SmallBodyTimeout time.Duration
 }
 
 // Server is the HTTP API.
@@ -62,13 +66,16 @@ func New(d Deps) *Server {
 	if d.BodyTimeout <= 0 {
 		d.BodyTimeout = 5 * time.Minute
 	}
+	if d.SmallBodyTimeout <= 0 {
+		d.SmallBodyTimeout = 10 * time.Second
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
-	// The client address keys the login rate limit. X-Forwarded-For is
-	// believed only from a reverse proxy on this host; any other client
-	// could send a fresh address with every attempt.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
+	// The client address keys the login rate limit: it is the TCP peer,
+	// or the address a configured proxy vouches for (TrustProxies, which
+	// rewrites RemoteAddr). No header is believed here.
+	e.IPExtractor = echo.ExtractIPDirect()
 	s := &Server{deps: d, echo: e}
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 		d.Log.Error("panic", "path", c.Path(), "err", err, "stack", string(stack))
@@ -83,11 +90,16 @@ func New(d Deps) *Server {
 			// Answers carry personal data and tokens: no cache keeps them.
 			// Photos, which never change at a hash, set their own.
 			h.Set("Cache-Control", "no-store")
-			// A request body must arrive within BodyTimeout (tus uploads
-			// manage their own deadlines chunk by chunk): a client that
-			// trickles a body cannot hold a connection for ever.
+			// A request body must arrive within SmallBodyTimeout, a push's
+			// within BodyTimeout (tus uploads manage their own deadlines
+			// chunk by chunk): a client that trickles a body cannot hold a
+			// connection for long.
 			if r := c.Request(); r.ContentLength != 0 && !strings.HasPrefix(r.URL.Path, "/v1/uploads") {
-				_ = http.NewResponseController(c.Response().Writer).SetReadDeadline(time.Now().Add(d.BodyTimeout))
+				limit := d.SmallBodyTimeout
+				if c.Path() == pushPath {
+					limit = d.BodyTimeout
+				}
+				_ = http.NewResponseController(c.Response().Writer).SetReadDeadline(time.Now().Add(limit))
 			}
 			return next(c)
 		}
@@ -99,7 +111,10 @@ func New(d Deps) *Server {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
-// routes is the one route table of the service.
+// routes is the one route table of the service. Middleware is given per
+// route, never to a group: echo answers every unmatched path under a
+// group with middleware through a catch-all route, which would turn a
+// wrong method into 401 or 404 instead of 405.
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/", s.landing)
@@ -110,43 +125,46 @@ func (s *Server) routes() {
 	v1.POST("/auth/login", s.login)
 	v1.POST("/auth/refresh", s.refresh)
 
-	authed := v1.Group("", s.requireAuth)
-	authed.POST("/auth/logout", s.logout)
-	authed.GET("/me", s.me)
+	authed := s.requireAuth
+	v1.POST("/auth/logout", s.logout, authed)
+	v1.GET("/me", s.me, authed)
 
-	admin := authed.Group("/admin", requireRole(syncproto.RoleAdmin))
-	admin.POST("/units", s.createUnit)
-	admin.GET("/units", s.listUnits)
-	admin.POST("/users", s.createUser)
-	admin.GET("/users", s.listUsers)
-	admin.POST("/users/:id/disable", s.disableUser)
-	admin.POST("/users/:id/enable", s.enableUser)
-	admin.POST("/users/:id/password", s.setPassword)
-	admin.POST("/relatives", s.addRelative)
-	admin.GET("/relatives", s.listRelatives)
+	admin := []echo.MiddlewareFunc{authed, requireRole(syncproto.RoleAdmin)}
+	v1.POST("/admin/units", s.createUnit, admin...)
+	v1.GET("/admin/units", s.listUnits, admin...)
+	v1.POST("/admin/users", s.createUser, admin...)
+	v1.GET("/admin/users", s.listUsers, admin...)
+	v1.POST("/admin/users/:id/disable", s.disableUser, admin...)
+	v1.POST("/admin/users/:id/enable", s.enableUser, admin...)
+	v1.POST("/admin/users/:id/password", s.setPassword, admin...)
+	v1.POST("/admin/relatives", s.addRelative, admin...)
+	v1.GET("/admin/relatives", s.listRelatives, admin...)
 
-	authed.POST("/keys", s.registerKey)
-	authed.GET("/keys", s.listKeys)
-	authed.DELETE("/keys/:key_id", s.revokeKey)
+	v1.POST("/keys", s.registerKey, authed)
+	v1.GET("/keys", s.listKeys, authed)
+	v1.DELETE("/keys/:key_id", s.revokeKey, authed)
 
-	field := authed.Group("", requireRole(server.FieldRoles...))
-	field.POST("/sync/push", s.push)
-	field.GET("/sync/pull", s.pull)
-	field.GET("/conflicts", s.listConflicts)
-	field.POST("/conflicts/:id/resolve", s.resolveConflict)
-	field.GET("/rejections", s.listRejections)
-	field.POST("/investigations/:id/submit", s.submitInvestigation,
-		requireRole(syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector))
+	field := []echo.MiddlewareFunc{authed, requireRole(server.FieldRoles...)}
+	v1.POST("/sync/push", s.push, field...) // pushPath
+	v1.GET("/sync/pull", s.pull, field...)
+	v1.GET("/conflicts", s.listConflicts, field...)
+	v1.POST("/conflicts/:id/resolve", s.resolveConflict, field...)
+	v1.GET("/rejections", s.listRejections, field...)
+	v1.POST("/investigations/:id/submit", s.submitInvestigation, append(field,
+		requireRole(syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector))...)
 
 	if s.deps.Uploads != nil {
-		field.Any("/uploads", s.uploads)
-		field.Any("/uploads/*", s.uploads)
+		v1.Any("/uploads", s.uploads, field...)
+		v1.Any("/uploads/*", s.uploads, field...)
 	}
 	if s.deps.Photos != nil {
-		field.POST("/photos/missing", s.missingPhotos)
-		field.GET("/photos/:sha256/:variant", s.getPhoto)
+		v1.POST("/photos/missing", s.missingPhotos, field...)
+		v1.GET("/photos/:sha256/:variant", s.getPhoto, field...)
 	}
 }
+
+// pushPath is the one path whose body may take BodyTimeout to arrive.
+const pushPath = "/v1/sync/push"
 
 // authBodyLimit bounds the bodies of login and refresh, which anyone may
 // send: credentials or a refresh token take well under a kilobyte.

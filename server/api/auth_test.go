@@ -10,10 +10,12 @@ import (
 	"hash"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ruhu-org/ruhu/server/api"
 	"github.com/ruhu-org/ruhu/server/ruhutest"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
@@ -258,9 +260,15 @@ func TestLoginRateLimitPerAddress(t *testing.T) {
 	env.Login("worker1", "dev-1")
 }
 
-// loginFrom posts a login to the handler as if from remote with the given
+// loginFrom posts a login to env's handler as if from remote with the given
 // X-Forwarded-For.
 func loginFrom(env *ruhutest.Env, remote, xff, username, password string) *httptest.ResponseRecorder {
+	return loginVia(env.App.Handler, remote, xff, username, password)
+}
+
+// loginVia posts a login to h as if from remote with the given
+// X-Forwarded-For.
+func loginVia(h http.Handler, remote, xff, username, password string) *httptest.ResponseRecorder {
 	body, _ := json.Marshal(syncproto.LoginRequest{Username: username, Password: password, DeviceID: "dev-1"})
 	req := httptest.NewRequest(http.MethodPost, "/v1/auth/login", strings.NewReader(string(body)))
 	req.RemoteAddr = remote
@@ -269,7 +277,7 @@ func loginFrom(env *ruhutest.Env, remote, xff, username, password string) *httpt
 		req.Header.Set("X-Real-IP", xff)
 	}
 	rec := httptest.NewRecorder()
-	env.App.Handler.ServeHTTP(rec, req)
+	h.ServeHTTP(rec, req)
 	return rec
 }
 
@@ -293,24 +301,44 @@ func TestForwardedForDoesNotEvadeAddressLimit(t *testing.T) {
 	}
 }
 
-// TestLocalProxyForwardedFor: behind a reverse proxy on the same host every
-// request comes from loopback, and the address the proxy appended to
+// TestLocalProxyForwardedFor: behind a configured reverse proxy every
+// request comes from the proxy, and the address the proxy appended to
 // X-Forwarded-For is the one limited.
 func TestLocalProxyForwardedFor(t *testing.T) {
 	env := ruhutest.New(t)
+	h := api.TrustProxies(env.App.Handler, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})
 	for i := range 30 {
 		// A client-supplied first entry is ignored; the proxy appended the
 		// real address last.
-		rec := loginFrom(env, "127.0.0.1:5000", "10.9.9."+itoa(i)+", 198.51.100.1", "user-"+itoa(i), "wrong-password")
+		rec := loginVia(h, "127.0.0.1:5000", "10.9.9."+itoa(i)+", 198.51.100.1", "user-"+itoa(i), "wrong-password")
 		if rec.Code != 401 {
 			t.Fatalf("attempt %d: %d %s", i, rec.Code, rec.Body)
 		}
 	}
-	rec := loginFrom(env, "127.0.0.1:5000", "198.51.100.1", "worker1", ruhutest.Password)
+	rec := loginVia(h, "127.0.0.1:5000", "198.51.100.1", "worker1", ruhutest.Password)
 	wantProblem(t, rec.Code, rec.Body.Bytes(), 429, syncproto.CodeRateLimited)
-	if rec := loginFrom(env, "127.0.0.1:5000", "198.51.100.2", "worker1", ruhutest.Password); rec.Code != 200 {
+	if rec := loginVia(h, "127.0.0.1:5000", "198.51.100.2", "worker1", ruhutest.Password); rec.Code != 200 {
 		t.Fatalf("login of another client behind the proxy: %d %s", rec.Code, rec.Body)
 	}
+	// A proxy chain: the rightmost address that is not a trusted proxy.
+	if rec := loginVia(h, "127.0.0.1:5000", "198.51.100.1, 127.0.0.2", "worker1", ruhutest.Password); rec.Code != 429 {
+		t.Fatalf("client behind two proxies: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestLoopbackIsNotTrustedByDefault: without configured proxies no peer's
+// X-Forwarded-For is believed, not even loopback's (any local process, or
+// an SSH tunnel, would otherwise get a fresh address per attempt).
+func TestLoopbackIsNotTrustedByDefault(t *testing.T) {
+	env := ruhutest.New(t)
+	for i := range 30 {
+		rec := loginFrom(env, "127.0.0.1:5000", "198.51.100."+itoa(i), "user-"+itoa(i), "wrong-password")
+		if rec.Code != 401 {
+			t.Fatalf("attempt %d: %d %s", i, rec.Code, rec.Body)
+		}
+	}
+	rec := loginFrom(env, "127.0.0.1:5000", "198.51.100.99", "worker1", ruhutest.Password)
+	wantProblem(t, rec.Code, rec.Body.Bytes(), 429, syncproto.CodeRateLimited)
 }
 
 func itoa(i int) string {

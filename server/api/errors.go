@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,6 +34,9 @@ var statusOf = map[string]int{
 	syncproto.CodeOutOfScope:            http.StatusForbidden,
 	syncproto.CodeDeviceMismatch:        http.StatusForbidden,
 	syncproto.CodeRateLimited:           http.StatusTooManyRequests,
+	syncproto.CodeServerBusy:            http.StatusServiceUnavailable,
+	syncproto.CodeTooManyConnections:    http.StatusServiceUnavailable,
+	syncproto.CodeHeaderTooLarge:        http.StatusRequestHeaderFieldsTooLarge,
 	syncproto.CodeValidation:            http.StatusUnprocessableEntity,
 	syncproto.CodeInvalidIDNumber:       http.StatusUnprocessableEntity,
 	syncproto.CodeInvalidUnit:           http.StatusUnprocessableEntity,
@@ -54,6 +59,8 @@ var statusOf = map[string]int{
 	syncproto.CodePayloadTooLarge:       http.StatusRequestEntityTooLarge,
 	syncproto.CodeSHA256Mismatch:        http.StatusUnprocessableEntity,
 	syncproto.CodeImageTooLarge:         http.StatusUnprocessableEntity,
+	syncproto.CodeImageTooComplex:       http.StatusUnprocessableEntity,
+	syncproto.CodeTransferInterrupted:   http.StatusRequestTimeout,
 	syncproto.CodeNotAnImage:            http.StatusUnsupportedMediaType,
 }
 
@@ -71,13 +78,14 @@ func StatusOf(code string) int {
 
 // problem writes an RFC 9457 problem+json body.
 func problem(c echo.Context, status int, code, detail string) error {
-	p := syncproto.Problem{Type: "https://ruhu.dev/problems/" + code, Title: http.StatusText(status),
-		Status: status, Detail: detail, Code: code}
-	b, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	return c.Blob(status, syncproto.ProblemContentType, b)
+	return c.Blob(status, syncproto.ProblemContentType, problemBody(status, code, detail))
+}
+
+// problemBody is the JSON of an RFC 9457 problem.
+func problemBody(status int, code, detail string) []byte {
+	b, _ := json.Marshal(syncproto.Problem{Type: "https://ruhu.dev/problems/" + code, Title: http.StatusText(status),
+		Status: status, Detail: detail, Code: code}) // strings only: cannot fail
+	return b
 }
 
 // errorHandler turns every error a handler returns into problem+json. An
@@ -113,6 +121,17 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			_ = problem(c, http.StatusInternalServerError, syncproto.CodeInternal, "internal error")
 			return
 		}
+		setRetryAfter(c, err)
 		_ = problem(c, StatusOf(code), code, server.ErrorMessage(err))
+	}
+}
+
+// setRetryAfter sets Retry-After (whole seconds, at least 1) when err says
+// when to try again: rate_limited and server_busy do.
+func setRetryAfter(c echo.Context, err error) {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) {
+		secs := int64((ra.RetryAfter() + time.Second - 1) / time.Second)
+		c.Response().Header().Set("Retry-After", strconv.FormatInt(max(secs, 1), 10))
 	}
 }

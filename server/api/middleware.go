@@ -2,6 +2,7 @@ package api
 
 import (
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -12,6 +13,10 @@ import (
 )
 
 const actorKey = "ruhu.actor"
+
+// maxTokenLen is far above the length of any access token ruhu issues
+// (about 400 bytes); a longer one is refused before it is decoded.
+const maxTokenLen = 4096
 
 // actorOf returns the authenticated caller set by requireAuth.
 func actorOf(c echo.Context) *server.Actor {
@@ -24,6 +29,10 @@ func (s *Server) requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		token, ok := strings.CutPrefix(h, "Bearer ")
+		if len(token) > maxTokenLen {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="ruhu", error="invalid_token"`)
+			return server.Errorf(syncproto.CodeInvalidToken, "the access token is not valid")
+		}
 		if !ok || token == "" {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="ruhu"`)
 			return server.Errorf(syncproto.CodeUnauthenticated, "a bearer token is required")
@@ -50,7 +59,12 @@ func requireRole(roles ...string) echo.MiddlewareFunc {
 	}
 }
 
-// accessLog logs one structured line per request.
+// statusClientClosed is logged for a request whose client went away
+// before it ended (photos.StatusClientClosed).
+const statusClientClosed = 499
+
+// accessLog logs one structured line per request; a transfer cut or left
+// idle is logged as "http interrupted".
 func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -64,7 +78,13 @@ func accessLog(log *slog.Logger) echo.MiddlewareFunc {
 			if a := actorOf(c); a != nil {
 				attrs = append(attrs, "user", a.UserID, "device", a.DeviceID)
 			}
-			log.InfoContext(c.Request().Context(), "http", attrs...)
+			msg := "http"
+			if s := c.Response().Status; s == http.StatusRequestTimeout || s == statusClientClosed {
+				// A cut or idle link (an upload the client resumes), not
+				// a bad request.
+				msg = "http interrupted"
+			}
+			log.InfoContext(c.Request().Context(), msg, attrs...)
 			return nil
 		}
 	}

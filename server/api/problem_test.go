@@ -109,9 +109,9 @@ func TestProblemJSONShape(t *testing.T) {
 	}{
 		{"unknown route", http.MethodGet, "/nope", "", "", 404, syncproto.CodeNotFound},
 		{"unknown route under /v1 with a token", http.MethodGet, "/v1/nope", c.Token, "", 404, syncproto.CodeNotFound},
-		// Unknown paths under the authenticated group answer 401 to callers
-		// without a token: the group's catch-all runs requireAuth first.
-		{"unknown route under /v1 without a token", http.MethodGet, "/v1/nope", "", "", 401, syncproto.CodeUnauthenticated},
+		// An unknown path is not found with or without a token: the routes
+		// are public (docs/protocol.md).
+		{"unknown route under /v1 without a token", http.MethodGet, "/v1/nope", "", "", 404, syncproto.CodeNotFound},
 		{"wrong method", http.MethodDelete, "/healthz", "", "", 405, syncproto.CodeMethodNotAllowed},
 		{"malformed JSON", http.MethodPost, "/v1/auth/login", "", `{"username":`, 400, syncproto.CodeInvalidJSON},
 		{"empty body", http.MethodPost, "/v1/auth/login", "", ``, 400, syncproto.CodeInvalidJSON},

@@ -19,6 +19,10 @@ func TestSuccessfulLoginsDoNotExhaustAddressLimit(t *testing.T) {
 		st, b := login(env, "nobody-"+itoa(i), "wrong-password", "dev-1")
 		wantProblem(t, st, b, http.StatusUnauthorized, syncproto.CodeInvalidCredentials)
 	}
-	st, b := login(env, "worker1", ruhutest.Password, "dev-1")
-	wantProblem(t, st, b, http.StatusTooManyRequests, syncproto.CodeRateLimited)
+	res, b := send(t, env, http.MethodPost, "/v1/auth/login", "", mustJSON(t, syncproto.LoginRequest{Username: "worker1",
+		Password: ruhutest.Password, DeviceID: "dev-1"}), nil)
+	wantProblem(t, res.StatusCode, b, http.StatusTooManyRequests, syncproto.CodeRateLimited)
+	if ra := res.Header.Get("Retry-After"); ra != "900" {
+		t.Errorf("Retry-After %q, want 900 (the 15-minute window)", ra)
+	}
 }

@@ -17,7 +17,7 @@ func (s *Server) push(c echo.Context) error {
 	}
 	a := actorOf(c)
 	if req.DeviceID != a.DeviceID {
-		return server.Errorf(syncproto.CodeDeviceMismatch, "device_id %q is not the device this session logged in on", req.DeviceID)
+		return server.Errorf(syncproto.CodeDeviceMismatch, "device_id is not the device this session logged in on")
 	}
 	if len(req.Mutations) > syncproto.MaxMutationsPerPush {
 		return server.Errorf(syncproto.CodePayloadTooLarge, "at most %d mutations per push", syncproto.MaxMutationsPerPush)

@@ -41,6 +41,14 @@ func (p Argon2) Hash(password string) (string, error) {
 
 var errBadHash = errors.New("auth: malformed password hash")
 
+// maxMemory and maxTime bound the parameters Verify accepts from a stored
+// hash: a corrupt or planted hash must not make one login allocate
+// gigabytes or run for minutes.
+const (
+	maxMemory = 256 << 10 // KiB: 256 MiB
+	maxTime   = 16
+)
+
 // Verify checks password against a PHC argon2id hash using the parameters
 // stored in the hash, in constant time.
 func (Argon2) Verify(hash, password string) (bool, error) {
@@ -56,9 +64,12 @@ func (Argon2) Verify(hash, password string) (bool, error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
 		return false, errBadHash
 	}
+	if p.Memory > maxMemory || p.Time == 0 || p.Time > maxTime || p.Threads == 0 {
+		return false, errBadHash
+	}
 	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
 	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 {
+	if err1 != nil || err2 != nil || len(want) == 0 || len(want) > 64 {
 		return false, errBadHash
 	}
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))

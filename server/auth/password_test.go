@@ -54,6 +54,12 @@ func TestArgon2RefusesMalformedHashes(t *testing.T) {
 		strings.Join(append(parts[:4:4], "!!!", parts[5]), "$"),
 		strings.Join(append(parts[:5:5], ""), "$"),
 		good + "$extra",
+		// Parameters no one sets, which would make a login allocate
+		// 4 GiB or hash for minutes: refused before hashing.
+		strings.Replace(good, "m=64,t=1,p=1", "m=4194304,t=1,p=1", 1),
+		strings.Replace(good, "m=64,t=1,p=1", "m=64,t=100000,p=1", 1),
+		strings.Replace(good, "m=64,t=1,p=1", "m=64,t=0,p=1", 1),
+		strings.Replace(good, "m=64,t=1,p=1", "m=64,t=1,p=0", 1),
 	} {
 		ok, err := FastArgon2.Verify(bad, "pw")
 		if ok || err == nil {

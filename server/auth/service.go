@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"time"
 
@@ -14,21 +15,33 @@ type Config struct {
 	Key             []byte        // HS256 secret, at least 32 bytes
 	AccessTTL       time.Duration // default 15 min
 	RefreshTTL      time.Duration // default 45 days
-	FailuresPerUser int           // failed logins per username per window; default 5
+	FailuresPerUser int           // failed logins per username from one client address per window; default 5
 	AttemptsPerAddr int           // failed logins per client address per window; default 30
 	RateWindow      time.Duration // default 15 min
-	Hasher          server.PasswordHasher
-	Now             func() time.Time
-	NewID           func() string
+	// MaxHashing is how many password checks run at once (each holds the
+	// hash's memory, 19 MiB with DefaultArgon2); default GOMAXPROCS.
+	MaxHashing int
+	// MaxHashWaiting is how many logins may wait for a password check;
+	// more are answered server_busy at once. Default 4×MaxHashing.
+	MaxHashWaiting int
+	Hasher         server.PasswordHasher
+	Now            func() time.Time
+	NewID          func() string
 }
 
 // Service implements server.AuthService.
 type Service struct {
-	store   server.AuthStore
-	cfg     Config
-	sign    *signer
+	store server.AuthStore
+	cfg   Config
+	sign  *signer
+	// perUser counts failures per (username, address) and perAddr per
+	// address: failures from one address cannot lock a user out of
+	// another, and an address that guesses many names is stopped.
 	perUser *limiter
 	perAddr *limiter
+	// hashing holds a token per password check running; waiting one per
+	// login running or waiting for one.
+	hashing, waiting chan struct{}
 	// dummyHash is verified when the username is unknown, so a miss costs
 	// as much as a wrong password and does not reveal which users exist.
 	dummyHash string
@@ -57,6 +70,12 @@ func New(store server.AuthStore, cfg Config) (*Service, error) {
 	if cfg.Hasher == nil {
 		cfg.Hasher = DefaultArgon2
 	}
+	if cfg.MaxHashing <= 0 {
+		cfg.MaxHashing = runtime.GOMAXPROCS(0)
+	}
+	if cfg.MaxHashWaiting <= 0 {
+		cfg.MaxHashWaiting = 4 * cfg.MaxHashing
+	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Now().UTC() }
 	}
@@ -66,6 +85,7 @@ func New(store server.AuthStore, cfg Config) (*Service, error) {
 	}
 	return &Service{store: store, cfg: cfg, sign: &signer{key: cfg.Key, ttl: cfg.AccessTTL, now: cfg.Now},
 		perUser: newLimiter(cfg.FailuresPerUser, cfg.RateWindow), perAddr: newLimiter(cfg.AttemptsPerAddr, cfg.RateWindow),
+		hashing: make(chan struct{}, cfg.MaxHashing), waiting: make(chan struct{}, cfg.MaxHashing+cfg.MaxHashWaiting),
 		dummyHash: dummy}, nil
 }
 
@@ -76,31 +96,30 @@ var errInvalidCredentials = server.Errorf(syncproto.CodeInvalidCredentials, "wro
 // limiter's table or the audit log, which keeps what it is given for good.
 const maxUsernameLen = 64
 
-// Login implements server.AuthService.
+// Login implements server.AuthService. Codes: validation_failed,
+// invalid_credentials, rate_limited (too many failures for the username
+// from addr, or from addr; the error has a RetryAfter method), server_busy
+// (too many password checks waiting).
 func (s *Service) Login(ctx context.Context, req syncproto.LoginRequest, addr string) (*syncproto.TokenResponse, error) {
 	req.DeviceID = strings.TrimSpace(req.DeviceID)
 	if req.Username == "" || req.Password == "" || req.DeviceID == "" || len(req.DeviceID) > 128 || len(req.Username) > maxUsernameLen {
 		return nil, server.Errorf(syncproto.CodeValidation, "username (at most 64 bytes), password and device_id (at most 128 bytes) are required")
 	}
 	now := s.cfg.Now()
-	userKey := strings.ToLower(req.Username)
-	if s.perAddr.blocked(addr, now) || s.perUser.blocked(userKey, now) {
-		return nil, server.Errorf(syncproto.CodeRateLimited, "too many login attempts; wait and try again")
+	ak := addrKey(addr)
+	uk := strings.ToLower(req.Username) + "\x00" + ak
+	// The attempt is counted before it is made and refunded if it
+	// succeeds: parallel guesses cannot all pass the check first.
+	if wait := reserveBoth(s.perAddr, ak, s.perUser, uk, now); wait > 0 {
+		return nil, retryAfter(server.Errorf(syncproto.CodeRateLimited, "too many login attempts; wait and try again"), wait)
 	}
-	u, err := s.store.UserByUsername(ctx, req.Username)
-	if err != nil && server.ErrorCode(err) != syncproto.CodeNotFound {
+	u, err := s.checkPassword(ctx, req)
+	if err != nil && server.ErrorCode(err) != syncproto.CodeInvalidCredentials {
+		s.perAddr.refund(ak, now)
+		s.perUser.refund(uk, now)
 		return nil, err
 	}
-	hash := s.dummyHash
-	if u != nil {
-		hash = u.PasswordHash
-	}
-	ok, verr := s.cfg.Hasher.Verify(hash, req.Password)
-	if u == nil || !ok || verr != nil || u.Disabled {
-		// Only failures count: a township office behind one address logs
-		// many people in legitimately.
-		s.perUser.hit(userKey, now)
-		s.perAddr.hit(addr, now)
+	if err != nil {
 		actor := "unknown"
 		if u != nil {
 			actor = u.ID
@@ -111,13 +130,62 @@ func (s *Service) Login(ctx context.Context, req syncproto.LoginRequest, addr st
 		}
 		return nil, errInvalidCredentials
 	}
-	s.perUser.reset(userKey)
+	// Only failures count: a township office behind one address logs
+	// many people in legitimately.
+	s.perAddr.refund(ak, now)
+	s.perUser.reset(uk)
 	sess := server.Session{ID: s.newID(), UserID: u.ID, DeviceID: req.DeviceID, CreatedAt: now}
 	refresh := randomToken(32)
 	if err := s.store.CreateSession(ctx, sess, hashToken(refresh), now.Add(s.cfg.RefreshTTL)); err != nil {
 		return nil, err
 	}
 	return s.tokens(u, sess, refresh)
+}
+
+// checkPassword finds the user and checks the password, holding a hashing
+// slot. It answers the user (nil if unknown) with errInvalidCredentials
+// when the login fails; server_busy when no slot is free soon.
+func (s *Service) checkPassword(ctx context.Context, req syncproto.LoginRequest) (*server.User, error) {
+	u, err := s.store.UserByUsername(ctx, req.Username)
+	if err != nil && server.ErrorCode(err) != syncproto.CodeNotFound {
+		return nil, err
+	}
+	hash := s.dummyHash
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	release, err := s.acquireHashing(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ok, verr := s.cfg.Hasher.Verify(hash, req.Password)
+	release()
+	if u == nil || !ok || verr != nil || u.Disabled {
+		return u, errInvalidCredentials
+	}
+	return u, nil
+}
+
+// errBusy answers a login that found every hashing slot taken and the
+// queue full.
+var errBusy = server.Errorf(syncproto.CodeServerBusy, "the server is busy checking other logins; try again in a moment")
+
+// acquireHashing takes a hashing slot, waiting for one only when few
+// others wait. Each running check holds the hash's memory; a waiting one
+// holds nothing but its goroutine.
+func (s *Service) acquireHashing(ctx context.Context) (release func(), err error) {
+	select {
+	case s.waiting <- struct{}{}:
+	default:
+		return nil, retryAfter(errBusy, time.Second)
+	}
+	select {
+	case s.hashing <- struct{}{}:
+		return func() { <-s.hashing; <-s.waiting }, nil
+	case <-ctx.Done():
+		<-s.waiting
+		return nil, ctx.Err()
+	}
 }
 
 func (s *Service) newID() string {
@@ -136,20 +204,17 @@ func (s *Service) tokens(u *server.User, sess server.Session, refresh string) (*
 		ExpiresIn: int(s.cfg.AccessTTL.Seconds()), RefreshExpiresIn: int(s.cfg.RefreshTTL.Seconds()), User: u.Wire()}, nil
 }
 
-// Refresh implements server.AuthService.
+// Refresh implements server.AuthService. It is not rate-limited: a
+// refresh token is 256 random bits, which no one guesses, and limiting
+// refreshes by address would let one bad device cut off every device
+// behind the same address. addr is unused.
 func (s *Service) Refresh(ctx context.Context, token, addr string) (*syncproto.TokenResponse, error) {
-	if token == "" {
+	if token == "" || len(token) > maxRefreshLen {
 		return nil, server.Errorf(syncproto.CodeRefreshInvalid, "refresh_token is required")
 	}
 	now := s.cfg.Now()
-	if s.perAddr.blocked(addr, now) {
-		return nil, server.Errorf(syncproto.CodeRateLimited, "too many attempts; wait and try again")
-	}
 	next := randomToken(32)
 	sess, err := s.store.RotateRefresh(ctx, hashToken(token), hashToken(next), now.Add(s.cfg.RefreshTTL))
-	if code := server.ErrorCode(err); code == syncproto.CodeRefreshInvalid {
-		s.perAddr.hit(addr, now) // guessing tokens counts against the address
-	}
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +224,9 @@ func (s *Service) Refresh(ctx context.Context, token, addr string) (*syncproto.T
 	}
 	return s.tokens(u, *sess, next)
 }
+
+// maxRefreshLen is longer than any refresh token this service issues.
+const maxRefreshLen = 256
 
 // Logout implements server.AuthService.
 func (s *Service) Logout(ctx context.Context, a *server.Actor) error {

@@ -3,8 +3,12 @@ package auth_test
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,41 +118,190 @@ func TestFailedLoginsAreAudited(t *testing.T) {
 	}
 }
 
-// TestGuessingRefreshTokensCountsAgainstAddress: an address that sends 30
-// unknown refresh tokens is blocked from refreshing and logging in.
-func TestGuessingRefreshTokensCountsAgainstAddress(t *testing.T) {
-	env, s := service(t, auth.Config{})
+// TestRefreshIsNotRateLimitedByLogins: refresh tokens cannot be guessed,
+// so refreshing is not limited; failed logins from an address (one office
+// behind NAT) do not stop the devices there from refreshing, and bad
+// refresh tokens do not stop logins.
+func TestRefreshIsNotRateLimitedByLogins(t *testing.T) {
+	_, s := service(t, auth.Config{})
 	ctx := context.Background()
-	good, err := s.Login(ctx, syncproto.LoginRequest{Username: "worker1", Password: ruhutest.Password, DeviceID: "d"}, "192.0.2.9")
+	const office = "192.0.2.1"
+	good, err := s.Login(ctx, syncproto.LoginRequest{Username: "worker1", Password: ruhutest.Password, DeviceID: "d"}, office)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 29 {
-		if _, err := s.Refresh(ctx, "guess-"+string(rune('a'+i)), "192.0.2.1"); server.ErrorCode(err) != syncproto.CodeRefreshInvalid {
+	for i := range 40 {
+		if _, err := s.Refresh(ctx, fmt.Sprint("guess-", i), office); server.ErrorCode(err) != syncproto.CodeRefreshInvalid {
 			t.Fatalf("guess %d: %v", i, err)
 		}
 	}
-	// A good refresh does not count.
-	next, err := s.Refresh(ctx, good.RefreshToken, "192.0.2.1")
+	for i := range 30 {
+		if _, err := s.Login(ctx, syncproto.LoginRequest{Username: fmt.Sprint("nobody", i), Password: "wrong-password", DeviceID: "d"}, office); server.ErrorCode(err) != syncproto.CodeInvalidCredentials {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+	}
+	if _, err := s.Login(ctx, syncproto.LoginRequest{Username: "worker2", Password: ruhutest.Password, DeviceID: "d"}, office); server.ErrorCode(err) != syncproto.CodeRateLimited {
+		t.Errorf("login from an address with 30 failures: %v", err)
+	}
+	if _, err := s.Refresh(ctx, good.RefreshToken, office); err != nil {
+		t.Errorf("refresh from that address: %v", err)
+	}
+}
+
+// TestLockoutIsPerAddress: failures for a username from one address do not
+// lock its owner out elsewhere, whatever the case of the name.
+func TestLockoutIsPerAddress(t *testing.T) {
+	env, s := service(t, auth.Config{})
+	ctx := context.Background()
+	const attacker, office = "198.51.100.7", "192.0.2.1"
+	for i, name := range []string{"worker1", "WORKER1", "Worker1", "worker1", "wORKER1"} {
+		if _, err := s.Login(ctx, syncproto.LoginRequest{Username: name, Password: "wrong-password", DeviceID: "d"}, attacker); server.ErrorCode(err) != syncproto.CodeInvalidCredentials {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+	}
+	_, err := s.Login(ctx, syncproto.LoginRequest{Username: "worker1", Password: ruhutest.Password, DeviceID: "d"}, attacker)
+	if server.ErrorCode(err) != syncproto.CodeRateLimited {
+		t.Fatalf("sixth try from the attacker: %v", err)
+	}
+	var ra interface{ RetryAfter() time.Duration }
+	if !errors.As(err, &ra) || ra.RetryAfter() != 15*time.Minute {
+		t.Errorf("rate_limited carries no Retry-After of 15 min: %#v", err)
+	}
+	if _, err := s.Login(ctx, syncproto.LoginRequest{Username: "worker1", Password: ruhutest.Password, DeviceID: "d"}, office); err != nil {
+		t.Errorf("the owner, from the office: %v", err)
+	}
+	// The attacker's other names still work until the address limit.
+	if _, err := s.Login(ctx, syncproto.LoginRequest{Username: "worker2", Password: ruhutest.Password, DeviceID: "d"}, attacker); err != nil {
+		t.Errorf("another user from the attacker's address: %v", err)
+	}
+	env.Advance(15 * time.Minute)
+	if _, err := s.Login(ctx, syncproto.LoginRequest{Username: "worker1", Password: ruhutest.Password, DeviceID: "d"}, attacker); err != nil {
+		t.Errorf("after the window: %v", err)
+	}
+}
+
+// gatedHasher counts password checks and how many run at once; each
+// check takes a few milliseconds, as argon2id does.
+type gatedHasher struct {
+	auth.Argon2
+	mu            sync.Mutex
+	running, peak int
+	calls         int
+}
+
+func (h *gatedHasher) Verify(hash, password string) (bool, error) {
+	h.mu.Lock()
+	h.calls++
+	h.running++
+	h.peak = max(h.peak, h.running)
+	h.mu.Unlock()
+	time.Sleep(5 * time.Millisecond)
+	defer func() { h.mu.Lock(); h.running--; h.mu.Unlock() }()
+	return h.Argon2.Verify(hash, password)
+}
+
+// TestLoginBurst: 300 parallel wrong passwords from one address. The
+// limit is reserved before the password is checked, so at most the
+// address's 30 attempts are checked (not one per request: each check costs
+// argon2id's memory), at most MaxHashing run at once, and every other
+// request is refused quickly with rate_limited or server_busy.
+func TestLoginBurst(t *testing.T) {
+	h := &gatedHasher{Argon2: auth.FastArgon2}
+	env := ruhutest.New(t)
+	s, err := auth.New(env.App.DB, auth.Config{Key: []byte(strings.Repeat("k", 32)), Hasher: h, Now: env.Now, MaxHashing: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Refresh(ctx, "guess-last", "192.0.2.1"); server.ErrorCode(err) != syncproto.CodeRefreshInvalid {
-		t.Fatalf("30th guess: %v", err)
+	h.mu.Lock()
+	h.calls = 0 // New checked the dummy hash once
+	h.mu.Unlock()
+	var wg sync.WaitGroup
+	codes := make(chan string, 300)
+	for i := range 300 {
+		wg.Go(func() {
+			_, err := s.Login(context.Background(), syncproto.LoginRequest{Username: fmt.Sprint("worker", i%3+1),
+				Password: "wrong-password", DeviceID: "d"}, "203.0.113.5")
+			codes <- server.ErrorCode(err)
+		})
 	}
-	if _, err := s.Refresh(ctx, next.RefreshToken, "192.0.2.1"); server.ErrorCode(err) != syncproto.CodeRateLimited {
-		t.Errorf("refresh from a blocked address: %v", err)
+	wg.Wait()
+	close(codes)
+	count := map[string]int{}
+	for c := range codes {
+		count[c]++
 	}
-	if _, err := s.Login(ctx, syncproto.LoginRequest{Username: "worker2", Password: ruhutest.Password, DeviceID: "d"}, "192.0.2.1"); server.ErrorCode(err) != syncproto.CodeRateLimited {
-		t.Errorf("login from a blocked address: %v", err)
+	t.Logf("outcomes %v, %d password checks, at most %d at once", count, h.calls, h.peak)
+	if h.calls > 30 || count[syncproto.CodeInvalidCredentials] != h.calls {
+		t.Errorf("%d password checks, %d invalid_credentials; want at most 30, one per check", h.calls, count[syncproto.CodeInvalidCredentials])
 	}
-	if _, err := s.Refresh(ctx, next.RefreshToken, "192.0.2.2"); err != nil {
-		t.Errorf("refresh from another address: %v", err)
+	if h.peak > 2 {
+		t.Errorf("%d password checks at once, want at most MaxHashing = 2", h.peak)
 	}
-	env.Advance(15 * time.Minute)
-	if _, err := s.Login(ctx, syncproto.LoginRequest{Username: "worker2", Password: ruhutest.Password, DeviceID: "d"}, "192.0.2.1"); err != nil {
-		t.Errorf("login after the window: %v", err)
+	if n := count[syncproto.CodeRateLimited] + count[syncproto.CodeServerBusy] + count[syncproto.CodeInvalidCredentials]; n != 300 {
+		t.Errorf("outcomes %v: %d of 300 accounted for", count, n)
 	}
+}
+
+// TestLoginBusyIsRefunded: a login refused for lack of a hashing slot does
+// not count against the user or the address.
+func TestLoginBusyIsRefunded(t *testing.T) {
+	env := ruhutest.New(t)
+	block, entered := make(chan struct{}), make(chan struct{}, 1)
+	h := &blockingHasher{Argon2: auth.FastArgon2, entered: entered, release: block}
+	s, err := auth.New(env.App.DB, auth.Config{Key: []byte(strings.Repeat("k", 32)), Hasher: h, Now: env.Now,
+		MaxHashing: 1, MaxHashWaiting: 1, FailuresPerUser: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.armed.Store(true)
+	ctx := context.Background()
+	req := syncproto.LoginRequest{Username: "worker1", Password: ruhutest.Password, DeviceID: "d"}
+	done := make(chan error, 3)
+	go func() { _, err := s.Login(ctx, req, "192.0.2.1"); done <- err }()
+	<-entered // the first check holds the only slot
+	// Of the next two, one waits for the slot and the other finds the
+	// queue full: it is answered before anything is released.
+	go func() { _, err := s.Login(ctx, req, "192.0.2.2"); done <- err }()
+	go func() { _, err := s.Login(ctx, req, "192.0.2.3"); done <- err }()
+	if err := <-done; server.ErrorCode(err) != syncproto.CodeServerBusy {
+		t.Fatalf("a login while the slot and the queue are full: %v", err)
+	}
+	h.armed.Store(false)
+	close(block)
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Errorf("a waiting login failed: %v", err)
+		}
+	}
+	// FailuresPerUser is 1: had the busy attempt counted as a failure,
+	// a wrong password from its address would now be rate_limited, not
+	// checked.
+	for _, addr := range []string{"192.0.2.2", "192.0.2.3"} {
+		bad := req
+		bad.Password = "wrong-password"
+		if _, err := s.Login(ctx, bad, addr); server.ErrorCode(err) != syncproto.CodeInvalidCredentials {
+			t.Errorf("a wrong password from %s after the busy answer: %v", addr, err)
+		}
+	}
+}
+
+// blockingHasher holds each check, while armed, until release closes.
+type blockingHasher struct {
+	auth.Argon2
+	armed   atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (h *blockingHasher) Verify(hash, password string) (bool, error) {
+	if h.armed.Load() {
+		select {
+		case h.entered <- struct{}{}:
+		default:
+		}
+		<-h.release
+	}
+	return h.Argon2.Verify(hash, password)
 }
 
 func TestRefreshAnswersCurrentUser(t *testing.T) {

@@ -29,6 +29,21 @@ var tusCodes = map[string]string{
 	"ERR_LOCK_TIMEOUT":          syncproto.CodeInternal,
 }
 
+// interruptions are the tus errors of a PATCH whose body stopped coming:
+// the link was cut (the client resumes from HEAD's offset) or went idle
+// for UploadConfig.IdleTimeout. They are not bad requests.
+var interruptions = map[string]int{
+	"ERR_UNEXPECTED_EOF":     StatusClientClosed,
+	"ERR_CONNECTION_RESET":   StatusClientClosed,
+	"ERR_READ_TIMEOUT":       http.StatusRequestTimeout,
+	"ERR_UPLOAD_INTERRUPTED": StatusClientClosed, // another PATCH of the upload took over
+}
+
+// StatusClientClosed is the status logged (and written, to no one) for an
+// upload whose client went away mid-chunk: nginx's 499, not a 4xx the
+// client caused.
+const StatusClientClosed = 499
+
 // problemWriter turns tusd's text/plain error answers ("ERR_CODE: message")
 // into problem+json with the same status. tusd puts err.Error() of any
 // internal error in that message; problemWriter logs it and answers
@@ -71,6 +86,13 @@ func (w *problemWriter) finish() {
 		return
 	}
 	tusCode, msg, _ := strings.Cut(strings.TrimSpace(w.tusBody.String()), ": ")
+	if status, ok := interruptions[tusCode]; ok {
+		w.log.InfoContext(w.r.Context(), "upload: transfer interrupted", "method", w.r.Method,
+			"path", w.r.URL.Path, "reason", strings.ToLower(strings.TrimPrefix(tusCode, "ERR_")))
+		w.writeProblem(status, syncproto.CodeTransferInterrupted,
+			"the upload stopped before its end; ask HEAD for the offset and resume")
+		return
+	}
 	code, known := tusCodes[tusCode]
 	switch {
 	case known:

@@ -28,7 +28,14 @@ type Limits struct {
 	LargeEdge   int   // longest edge of the large derivative; default 1024
 	ThumbEdge   int   // longest edge of the thumbnail; default 256
 	JPEGQuality int   // quality of both derivatives, 1–100; default 82
+	// MaxDecodeBytes is the most memory a photo may need to be decoded and
+	// resized, as its headers tell (decodeCost); default 192 MiB, which
+	// admits a 50 MP baseline JPEG or a 12 MP progressive 4:2:0 one.
+	MaxDecodeBytes int64
 }
+
+// DefaultMaxDecodeBytes is Limits.MaxDecodeBytes's default.
+const DefaultMaxDecodeBytes = 192 << 20
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxPixels <= 0 {
@@ -45,6 +52,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.JPEGQuality <= 0 || l.JPEGQuality > 100 {
 		l.JPEGQuality = 82
+	}
+	if l.MaxDecodeBytes <= 0 {
+		l.MaxDecodeBytes = DefaultMaxDecodeBytes
 	}
 	return l
 }
@@ -77,20 +87,40 @@ type header struct {
 	format        string
 	width, height int // as stored, before orientation
 	meta          exifMeta
+	cost          int64 // bytes decoding and resizing will allocate
 }
 
 // Process verifies the photo at path against wantSHA256 and makes its
 // derivatives. It refuses a photo before decoding it when its header shows
-// it is not a JPEG or PNG, has more than lim.MaxPixels pixels or (a JPEG)
-// more than lim.MaxScans scans, so a decompression bomb costs only a header
-// read (and a scan count, a pass over the file). Decoding holds the whole
-// image in memory (about 1.5 bytes a pixel for a JPEG, 4–8 for a PNG);
-// callers bound how many run at once. Process does not modify the file.
+// it is not a JPEG or PNG, has more than lim.MaxPixels pixels, (a JPEG)
+// more than lim.MaxScans scans, or would need more than lim.MaxDecodeBytes
+// of memory to decode (progressive JPEGs hold every coefficient, CMYK ones
+// a copy, 16-bit PNGs 8 bytes a pixel), so a decompression bomb costs only
+// a header read (and a scan count, a pass over the file). Callers bound how
+// many run at once. Process does not modify the file.
 //
 // Errors: bad_request (wantSHA256 is not 64 hex characters),
 // sha256_mismatch, not_an_image (not a JPEG or PNG, or corrupt),
-// image_too_large; any other error is internal.
+// image_too_large, image_too_complex; any other error is internal.
 func Process(path, wantSHA256 string, lim Limits) (*Result, error) {
+	p, err := inspect(path, wantSHA256, lim)
+	if err != nil {
+		return nil, err
+	}
+	defer p.close()
+	return p.process()
+}
+
+// pending is a photo whose content and headers are checked, not decoded.
+type pending struct {
+	f   *os.File
+	h   header
+	sha string
+	lim Limits
+}
+
+// inspect does Process's checks, up to decoding. The caller closes it.
+func inspect(path, wantSHA256 string, lim Limits) (*pending, error) {
 	lim = lim.withDefaults()
 	want := strings.ToLower(wantSHA256)
 	if !validSHA256(want) {
@@ -100,23 +130,35 @@ func Process(path, wantSHA256 string, lim Limits) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("photos: open upload: %w", err)
 	}
-	defer f.Close()
 	if err := verifySHA256(f, want); err != nil {
+		f.Close()
 		return nil, err
 	}
 	h, err := readHeader(f, lim)
 	if err != nil {
+		f.Close()
 		return nil, err
 	}
-	img, err := decode(f, h)
+	return &pending{f: f, h: h, sha: want, lim: lim}, nil
+}
+
+// cost is the memory process will allocate, in bytes.
+func (p *pending) cost() int64 { return p.h.cost }
+
+func (p *pending) close() { p.f.Close() }
+
+// process decodes the photo and makes its derivatives.
+func (p *pending) process() (*Result, error) {
+	img, err := decode(p.f, p.h)
 	if err != nil {
 		return nil, err
 	}
-	res, err := derive(img, h.meta.Orientation, lim)
+	h := p.h
+	res, err := derive(img, h.meta.Orientation, p.lim)
 	if err != nil {
 		return nil, err
 	}
-	res.SHA256, res.Format, res.TakenAt, res.GPS = want, h.format, h.meta.TakenAt, h.meta.GPS
+	res.SHA256, res.Format, res.TakenAt, res.GPS = p.sha, h.format, h.meta.TakenAt, h.meta.GPS
 	res.Width, res.Height = h.width, h.height
 	if h.meta.Orientation >= 5 { // the four orientations that swap the axes
 		res.Width, res.Height = h.height, h.width
@@ -187,6 +229,15 @@ func readHeader(f *os.File, lim Limits) (header, error) {
 			return header{}, fmt.Errorf("photos: rewind upload: %w", err)
 		}
 		h.meta = parseExif(jpegExif(f))
+	}
+	if h.cost, err = decodeCost(f, h.format); err != nil {
+		return header{}, err
+	}
+	h.cost += deriveCost(h.width, h.height, lim.LargeEdge, h.meta.Orientation > 1, h.format == "png")
+	if h.cost > lim.MaxDecodeBytes {
+		return header{}, server.Errorf(syncproto.CodeImageTooComplex,
+			"decoding this photo would take %d MB of memory, more than %d MB: send it as a baseline JPEG or with fewer pixels",
+			h.cost>>20, lim.MaxDecodeBytes>>20)
 	}
 	return h, nil
 }

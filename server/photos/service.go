@@ -30,10 +30,12 @@ func (s *Service) Missing(ctx context.Context, a *server.Actor, shas []string) (
 		return nil, server.Errorf(syncproto.CodeValidation, "ask about at most %d photos at once", syncproto.MaxMissingPhotos)
 	}
 	asked, lower, seen := []string{}, []string{}, map[string]bool{}
-	for _, sha := range shas {
+	for i, sha := range shas {
 		l := strings.ToLower(sha)
 		if !validSHA256(l) {
-			return nil, server.Errorf(syncproto.CodeValidation, "%q is not a SHA-256 in hex", sha)
+			// The index, not the value: an answer does not echo
+			// megabytes of whatever was sent.
+			return nil, server.Errorf(syncproto.CodeValidation, "sha256[%d] is not a SHA-256 in hex", i)
 		}
 		if !seen[l] {
 			seen[l] = true

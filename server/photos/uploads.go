@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,8 +35,18 @@ type UploadConfig struct {
 	Limits   Limits        // what Process accepts (Limits.MaxPixels is the pixel cap)
 	Expiry   time.Duration // an upload nobody wrote to for this long is abandoned; default 7 days
 	Workers  int           // Process calls at once; default 2 (each holds a decoded photo)
-	Now      func() time.Time
-	Log      *slog.Logger
+	// IdleTimeout ends a PATCH when no byte of its body came for this long
+	// (default 30 s); what came is kept and the client resumes.
+	IdleTimeout time.Duration
+	// MaxActivePerUser is how many upload requests one user may have in
+	// progress at once (default 4); more are answered rate_limited.
+	MaxActivePerUser int
+	// DecodeBudget is the memory all photos being decoded at once may
+	// take, by their estimated cost (default Limits.MaxDecodeBytes, 192
+	// MiB). A photo that needs more alone is refused image_too_complex.
+	DecodeBudget int64
+	Now          func() time.Time
+	Log          *slog.Logger
 	// StatusOf maps an error code to its HTTP status (server/api.StatusOf).
 	StatusOf func(code string) int
 }
@@ -53,6 +64,17 @@ func (c UploadConfig) withDefaults() UploadConfig {
 	if c.Workers <= 0 {
 		c.Workers = 2
 	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 30 * time.Second
+	}
+	if c.MaxActivePerUser <= 0 {
+		c.MaxActivePerUser = 4
+	}
+	c.Limits = c.Limits.withDefaults()
+	if c.DecodeBudget <= 0 {
+		c.DecodeBudget = c.Limits.MaxDecodeBytes
+	}
+	c.Limits.MaxDecodeBytes = min(c.Limits.MaxDecodeBytes, c.DecodeBudget)
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -85,6 +107,9 @@ type Uploads struct {
 	locker  *memorylocker.MemoryLocker
 	tus     *handler.Handler
 	work    chan struct{} // one token per Process allowed to run
+	memory  *budget       // the decode memory budget
+	mu      sync.Mutex
+	active  map[string]int // requests in progress per user
 }
 
 // NewUploads builds the upload endpoint over a photo store and the records.
@@ -94,7 +119,8 @@ func NewUploads(store *Store, records server.PhotoRecords, cfg UploadConfig) (*U
 		return nil, fmt.Errorf("photos: create upload dir: %w", err)
 	}
 	u := &Uploads{cfg: cfg, store: store, records: records, files: filestore.New(cfg.Dir),
-		locker: memorylocker.New(), work: make(chan struct{}, cfg.Workers)}
+		locker: memorylocker.New(), work: make(chan struct{}, cfg.Workers),
+		memory: newBudget(cfg.DecodeBudget), active: map[string]int{}}
 	u.files.DirModePerm, u.files.FileModePerm = 0o700, 0o600
 	composer := handler.NewStoreComposer()
 	composer.UseCore(u.files)
@@ -106,6 +132,7 @@ func NewUploads(store *Store, records server.PhotoRecords, cfg UploadConfig) (*U
 		MaxSize:                   cfg.MaxSize,
 		DisableDownload:           true,
 		DisableConcatenation:      true,
+		NetworkTimeout:            cfg.IdleTimeout,
 		Cors:                      &handler.CorsConfig{Disable: true},
 		PreUploadCreateCallback:   u.preCreate,
 		PreFinishResponseCallback: u.preFinish,
@@ -132,8 +159,38 @@ func (u *Uploads) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if r.Method == http.MethodPost || r.Method == http.MethodPatch {
+		if !u.begin(a.UserID) {
+			pw.Header().Set("Retry-After", "5")
+			pw.writeError(server.Errorf(syncproto.CodeRateLimited, "at most %d uploads at once per user; wait for one to end",
+				u.cfg.MaxActivePerUser), u.cfg.StatusOf)
+			return
+		}
+		defer u.end(a.UserID)
+	}
 	u.tus.ServeHTTP(pw, r)
 	pw.finish()
+}
+
+// begin counts an upload request of user, unless they have
+// MaxActivePerUser in progress: each holds a connection, a file and
+// perhaps a decode.
+func (u *Uploads) begin(user string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.active[user] >= u.cfg.MaxActivePerUser {
+		return false
+	}
+	u.active[user]++
+	return true
+}
+
+func (u *Uploads) end(user string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.active[user]--; u.active[user] <= 0 {
+		delete(u.active, user)
+	}
 }
 
 // checkOwner lets only the creator of upload id touch it. An upload that
@@ -231,13 +288,11 @@ func (u *Uploads) ingest(ctx context.Context, a *server.Actor, info handler.File
 	if err != nil {
 		return err
 	}
-	path := info.Storage[filestore.StorageKeyPath]
-	u.work <- struct{}{}
-	res, err := Process(path, m.sha, u.cfg.Limits)
-	<-u.work
+	res, err := u.process(ctx, info.Storage[filestore.StorageKeyPath], m.sha)
 	if err != nil {
 		return err
 	}
+	path := info.Storage[filestore.StorageKeyPath]
 	existed, err := u.store.Put(res.SHA256, path, res.Large, res.Thumb)
 	if err != nil {
 		return err
@@ -251,6 +306,23 @@ func (u *Uploads) ingest(ctx context.Context, a *server.Actor, info handler.File
 		u.unstore(ctx, res.SHA256)
 	}
 	return err
+}
+
+// process checks the photo at path, then decodes it once its estimated
+// memory fits the budget and a worker is free.
+func (u *Uploads) process(ctx context.Context, path, sha string) (*Result, error) {
+	p, err := inspect(path, sha, u.cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	defer p.close()
+	if err := u.memory.acquire(ctx, p.cost()); err != nil {
+		return nil, err
+	}
+	defer u.memory.release(p.cost())
+	u.work <- struct{}{}
+	defer func() { <-u.work }()
+	return p.process()
 }
 
 // unstore removes content this upload stored but could not file (its

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/ruhu-org/ruhu/server"
+	"github.com/ruhu-org/ruhu/server/api"
 	"github.com/ruhu-org/ruhu/server/app"
 	"github.com/ruhu-org/ruhu/server/auth"
 	"github.com/ruhu-org/ruhu/server/engine"
@@ -43,7 +44,7 @@ func main() {
 }
 
 const usage = `usage:
-  ruhu serve [--data DIR] [--db URL] [--addr HOST:PORT]
+  ruhu serve [--data DIR] [--db URL] [--addr HOST:PORT] [--trusted-proxy CIDR]... [--max-conns-per-addr N]
   ruhu init --data DIR [--db URL] --county-id ID --county-name NAME --admin USERNAME   (admin password: first line of stdin)
   ruhu demo [--data DIR] [--db URL]
   ruhu audit verify [--data DIR] [--db URL]
@@ -101,6 +102,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	expiry := fs.Duration("upload-expiry", 7*24*time.Hour, "how long an abandoned upload is kept")
 	workers := fs.Int("photo-workers", 2, "photos decoded at once (each needs ~50 MB for 12 MP)")
 	refreshTTL := fs.Duration("refresh-ttl", 45*24*time.Hour, "refresh-token lifetime (weeks offline)")
+	var proxies api.PrefixList
+	fs.Var(&proxies, "trusted-proxy", "CIDR or address of a reverse proxy whose X-Forwarded-For is believed (repeatable, comma-separated)")
+	maxConns := fs.Int("max-conns-per-addr", 64, "connections one client address may hold open (trusted proxies are not counted)")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}
@@ -122,7 +126,9 @@ func serve(ctx context.Context, args []string, stdout io.Writer) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	ln = api.Listener(ln, api.ListenerConfig{MaxConnsPerAddr: *maxConns, Exempt: proxies})
+	srv := &http.Server{Handler: api.TrustProxies(a.Handler, proxies), ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 32 << 10}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
