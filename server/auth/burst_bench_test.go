@@ -20,7 +20,7 @@ import (
 // process got from the OS.
 func BenchmarkLoginBurst300(b *testing.B) {
 	env := ruhutest.New(b)
-	s, err := auth.New(env.App.DB, auth.Config{Key: []byte(strings.Repeat("k", 32)), Hasher: auth.DefaultArgon2, Now: env.Now})
+	s, err := auth.New(env.App.Engine, auth.Config{Key: []byte(strings.Repeat("k", 32)), Hasher: auth.DefaultArgon2, Now: env.Now})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -208,7 +208,7 @@ func (h *gatedHasher) Verify(hash, password string) (bool, error) {
 func TestLoginBurst(t *testing.T) {
 	h := &gatedHasher{Argon2: auth.FastArgon2}
 	env := ruhutest.New(t)
-	s, err := auth.New(env.App.DB, auth.Config{Key: []byte(strings.Repeat("k", 32)), Hasher: h, Now: env.Now, MaxHashing: 2})
+	s, err := auth.New(env.App.Engine, auth.Config{Key: []byte(strings.Repeat("k", 32)), Hasher: h, Now: env.Now, MaxHashing: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestLoginBusyIsRefunded(t *testing.T) {
 	env := ruhutest.New(t)
 	block, entered := make(chan struct{}), make(chan struct{}, 1)
 	h := &blockingHasher{Argon2: auth.FastArgon2, entered: entered, release: block}
-	s, err := auth.New(env.App.DB, auth.Config{Key: []byte(strings.Repeat("k", 32)), Hasher: h, Now: env.Now,
+	s, err := auth.New(env.App.Engine, auth.Config{Key: []byte(strings.Repeat("k", 32)), Hasher: h, Now: env.Now,
 		MaxHashing: 1, MaxHashWaiting: 1, FailuresPerUser: 1})
 	if err != nil {
 		t.Fatal(err)

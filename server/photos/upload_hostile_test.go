@@ -62,7 +62,7 @@ func uploadsServer(t *testing.T, w *world, cfg photos.UploadConfig) (string, str
 		t.Fatal(err)
 	}
 	cfg.Dir, cfg.StatusOf = t.TempDir(), api.StatusOf
-	up, err := photos.NewUploads(store, w.env.App.DB, cfg)
+	up, err := photos.NewUploads(store, w.env.App.Engine, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
