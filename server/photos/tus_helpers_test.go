@@ -80,7 +80,7 @@ func (c *tusClient) do(method, url string, header map[string]string, body []byte
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := tusHTTP.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, url, err)
 	}
@@ -88,6 +88,11 @@ func (c *tusClient) do(method, url string, header map[string]string, body []byte
 	b, _ := io.ReadAll(res.Body)
 	return answer{res.StatusCode, res.Header, b}
 }
+
+// tusHTTP opens a connection per request: a PATCH is not retried by
+// net/http, and on a loaded machine a pooled connection the server has just
+// closed (an upload cut or timed out on purpose) would fail it with EOF.
+var tusHTTP = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 
 // metadata encodes an Upload-Metadata header (keys sorted).
 func metadata(m map[string]string) string {
