@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -89,7 +90,7 @@ func Benefit(p Policy, h Household) Result {
 	r := Result{Standard: p.standard(h.Area), PerCapitaIncome: b.PerCapita, Covered: []string{}, Breakdown: b,
 		Terms: append([]Term{}, b.Terms...)}
 	if b.PerCapita < r.Standard {
-		return dibao(p, h, r)
+		return dibaoOrSingle(p, h, r)
 	}
 	reason := ReasonIncomeAtStandard
 	if h.Exit != nil {
@@ -110,6 +111,19 @@ func Benefit(p Policy, h Household) Result {
 func notComputed(reason Reason, detail string) Result {
 	return Result{Regime: RegimeNotComputed, Reason: reason, Detail: detail, Covered: []string{},
 		Breakdown: Breakdown{Terms: []Term{}}, Terms: []Term{}}
+}
+
+// dibaoOrSingle pays the household 补差, or the single-person benefit of
+// its 重残/重病 members when that is larger: near the standard the floor can
+// pay less than 单人户 would a little higher up, and more income must
+// never mean more benefit.
+func dibaoOrSingle(p Policy, h Household, r Result) Result {
+	r.Terms, r.Covered = slices.Clip(r.Terms), slices.Clip(r.Covered) // d and s must not share arrays
+	d := dibao(p, h, r)
+	if s, ok := singlePerson(p, h, r); ok && s.Monthly > d.Monthly {
+		return s
+	}
+	return d
 }
 
 // dibao pays the 补差 for every counted member: (standard − per-capita
