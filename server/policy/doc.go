@@ -37,19 +37,41 @@
 //	  increment = Σ over key-group members of round(standard × share)
 //	              (70周岁以上, 未成年人, 重残, 重病: 002 二(三), 001 二(一));
 //	              a member in several groups gets the largest share once
+//	  (or single_person below, when that pays more: see "Choices")
 //	standard ≤ per capita < ceiling, Household.Exit set, month ≤ period
 //	                                      → gradual_exit (渐退, 002 二(一)):
 //	  base      = round(prior benefit × ExitYearShares[year]) (逐年递减)
 //	  period    = 18 months, 24 with a disabled member
-//	per capita < low-income line, 重残/重病 members
-//	                                      → single_person (单人户, 004 §2; 002 二(一)):
+//	per capita < low-income line, 重残/重病 members (004 §2 四(一)2; 002 二(一))
+//	                                      → single_person (单人户):
 //	  each such member alone: max(standard − own income, floor) + increment
-//	otherwise                             → ineligible with a Reason
+//	otherwise                             → ineligible, Reason
+//	                                        income_at_or_above_standard,
+//	                                        income_above_exit_ceiling or
+//	                                        exit_period_ended
 //
-// Rounding happens at three stated places, each half up to the fen and
-// each once: the per-capita income, a share of an amount (employment cost,
-// increment per person, gradual-exit payment, the lines as multiples of
-// the standard), nowhere else. Sums and products of whole fen are exact.
+// # Choices where the seeds are silent
+//
+//   - 单人户 own income is the member's own items (exempt ones left out, less
+//     the employment cost); the family's rigid expenses are not split.
+//   - A 低保 household with 重残/重病 members is paid the larger of its 补差
+//     and the 单人户 benefit of those members, so that earning a little more
+//     (and crossing the standard) never raises the benefit.
+//   - 渐退 pays a yearly falling share of the benefit paid before (an input,
+//     ExitState.PriorBenefit), without new increments; "disabled member"
+//     means any 残疾证 grade. A household back below the standard is paid the
+//     ordinary 补差, even if its exit payment was higher.
+//   - Key groups: aged 70 = 70 周岁 or more, minor = under 18 周岁.
+//   - 特困 (tekun) support and 临时救助 are not 补差: not_computed.
+//
+// # Rounding
+//
+// Rounding is half up to the fen, and happens in two stated places, each
+// once: the per-capita income (net ÷ size), and a share of an amount
+// (employment cost, increment per person, gradual-exit payment, the lines
+// as multiples of the standard). Sums and products of whole fen are exact,
+// so (standard − per capita) × size may differ from size × standard − net
+// by less than half a fen per person.
 //
 // Every Result carries Terms: a stable key, a Chinese name, the amount and
 // the formula with its numbers, so the console and the roster can print the

@@ -3,6 +3,7 @@ package policy
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Policy is one county's benefit rules from a civil date on. Counties keep
@@ -180,4 +181,85 @@ func (p Policy) standard(a Area) Fen {
 		return p.RuralStandard
 	}
 	return p.UrbanStandard
+}
+
+// ErrNoPolicy is returned by Select when no policy is in force on the date.
+var ErrNoPolicy = errors.New("policy: no policy in force")
+
+// ErrAmbiguousPolicy is returned by Select when two policies take effect on
+// the same date, so the one in force cannot be told.
+var ErrAmbiguousPolicy = errors.New("policy: two policies take effect on the same date")
+
+// Select returns the policy in force on date (YYYY-MM-DD) among the
+// versions of one county: the one with the latest EffectiveFrom not after
+// date. It returns ErrNoPolicy when every version starts later,
+// ErrAmbiguousPolicy when the latest date is shared, and ErrInvalidPolicy
+// (wrapped) when a date is malformed or the versions name different
+// counties.
+func Select(policies []Policy, date string) (Policy, error) {
+	on, err := parseDate(date)
+	if err != nil {
+		return Policy{}, fmt.Errorf("%w: select on %q: %v", ErrInvalidPolicy, date, err)
+	}
+	best, tie, err := latest(policies, on)
+	switch {
+	case err != nil:
+		return Policy{}, err
+	case best < 0:
+		return Policy{}, fmt.Errorf("%w on %s", ErrNoPolicy, date)
+	case tie:
+		return Policy{}, fmt.Errorf("%w: %s", ErrAmbiguousPolicy, policies[best].EffectiveFrom)
+	}
+	return policies[best], nil
+}
+
+// latest returns the index of the version with the latest EffectiveFrom not
+// after on (-1 if none) and whether another version shares that date.
+func latest(policies []Policy, on time.Time) (best int, tie bool, err error) {
+	best, found := -1, time.Time{}
+	for i, p := range policies {
+		if p.County != policies[0].County {
+			return 0, false, fmt.Errorf("%w: versions of counties %q and %q mixed", ErrInvalidPolicy, policies[0].County, p.County)
+		}
+		from, err := parseDate(p.EffectiveFrom)
+		if err != nil {
+			return 0, false, fmt.Errorf("%w: version %d effective_from: %v", ErrInvalidPolicy, i, err)
+		}
+		switch {
+		case from.After(on):
+		case best < 0 || from.After(found):
+			best, found, tie = i, from, false
+		case from.Equal(found):
+			tie = true
+		}
+	}
+	return best, tie, nil
+}
+
+// parseDate reads a civil date YYYY-MM-DD. It reads no clock and no zone.
+func parseDate(s string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("not a date YYYY-MM-DD: %q", s)
+	}
+	return t, nil
+}
+
+// ageOn returns the completed years (周岁) from birth to on.
+func ageOn(birth, on time.Time) int {
+	age := on.Year() - birth.Year()
+	if on.Month() < birth.Month() || (on.Month() == birth.Month() && on.Day() < birth.Day()) {
+		age--
+	}
+	return age
+}
+
+// monthsBetween returns the completed months from since to on (0 in the
+// first month, 1 from the same day of the next month on).
+func monthsBetween(since, on time.Time) int {
+	m := (on.Year()-since.Year())*12 + int(on.Month()) - int(since.Month())
+	if on.Day() < since.Day() {
+		m--
+	}
+	return m
 }

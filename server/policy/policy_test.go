@@ -123,6 +123,11 @@ func TestSelectErrors(t *testing.T) {
 	if _, err := policy.Select([]policy.Policy{a}, "2023-13-01"); !errors.Is(err, policy.ErrInvalidPolicy) {
 		t.Errorf("bad date: %v, want ErrInvalidPolicy", err)
 	}
+	c := b
+	c.County, c.EffectiveFrom = "other", "2020-01-01"
+	if _, err := policy.Select([]policy.Policy{a, c}, "2023-06-01"); !errors.Is(err, policy.ErrInvalidPolicy) {
+		t.Errorf("mixed counties: %v, want ErrInvalidPolicy", err)
+	}
 	b.EffectiveFrom = "2023-01-02"
 	if p, err := policy.Select([]policy.Policy{b, a}, "2023-01-02"); err != nil || p.EffectiveFrom != "2023-01-02" {
 		t.Errorf("on the first day of b: %v %v, want b", p.EffectiveFrom, err)
