@@ -43,10 +43,14 @@ type Household struct {
 	ID string `json:"id"`
 	// AsOf is the civil date (YYYY-MM-DD) the benefit is computed for; ages
 	// and gradual-exit months are counted to it. The engine reads no clock.
-	AsOf     string   `json:"as_of"`
-	Area     Area     `json:"area"`
+	AsOf string `json:"as_of"`
+	// Area picks the urban or rural standard; employment cost is rural only.
+	Area Area `json:"area"`
+	// Category is the category applied for; it decides whether rigid
+	// expenses are deducted, and 特困/临时救助 are not computed.
 	Category Category `json:"category"`
-	Members  []Member `json:"members"`
+	// Members are everyone on the register; Member.Excluded leaves one out.
+	Members []Member `json:"members"`
 	// Expenses are the household's monthly rigid expenses (刚性支出).
 	Expenses []ExpenseItem `json:"expenses"`
 	// Exit is set while the household was receiving 低保 when its income
