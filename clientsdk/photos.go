@@ -13,9 +13,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/disintegration/imaging"
 
+	"github.com/ruhu-org/ruhu/syncproto/exif"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -26,8 +28,9 @@ type PhotoOptions struct {
 	MaxEdge int
 	// Quality is the JPEG quality, 1–100 (default 80).
 	Quality int
-	// KeepOriginal uploads the file byte for byte. Re-encoding drops the
-	// EXIF time and GPS the server would otherwise record.
+	// KeepOriginal uploads the file byte for byte. Re-encoding keeps of
+	// the original's EXIF only its capture time and GPS position (the
+	// evidence of where and when), written into the prepared JPEG.
 	KeepOriginal bool
 }
 
@@ -47,8 +50,9 @@ type Prepared struct {
 }
 
 // PreparePhoto auto-orients a JPEG or PNG from its EXIF orientation,
-// scales it down to fit MaxEdge and encodes it as JPEG. Errors:
-// ErrInvalidPhoto.
+// scales it down to fit MaxEdge and encodes it as JPEG with an EXIF block
+// holding only the original's capture time and GPS position (when it had
+// them). Errors: ErrInvalidPhoto.
 func PreparePhoto(src io.Reader, o PhotoOptions) (*Prepared, error) {
 	raw, err := io.ReadAll(io.LimitReader(src, maxPhotoFile+1))
 	if err != nil {
@@ -78,7 +82,15 @@ func PreparePhoto(src io.Reader, o PhotoOptions) (*Prepared, error) {
 	if err := imaging.Encode(&out, img, imaging.JPEG, imaging.JPEGQuality(quality(o.Quality))); err != nil {
 		return nil, err
 	}
-	return prepared(out.Bytes(), img.Bounds().Dx(), img.Bounds().Dy()), nil
+	return prepared(exif.Insert(out.Bytes(), evidence(raw)), img.Bounds().Dx(), img.Bounds().Dy()), nil
+}
+
+// evidence is an EXIF segment with the capture time and position of the
+// JPEG raw, nil when it has neither (or is a PNG).
+func evidence(raw []byte) []byte {
+	m := exif.Read(bytes.NewReader(raw))
+	taken, _ := time.Parse(time.RFC3339, m.TakenAt)
+	return exif.Segment(taken, m.GPS)
 }
 
 func quality(q int) int {
@@ -119,7 +131,9 @@ const (
 
 // AddPhoto prepares the photo file at path (see PhotoOptions) for a
 // household and queues it for upload with the next Sync. kind is one of
-// syncproto.PhotoKinds. The same picture added twice is queued once.
+// syncproto.PhotoKinds. The same picture added twice for one household and
+// kind is queued once; for another household or kind it is another filing,
+// uploaded and confirmed on its own.
 // Errors: ErrNotLoggedIn, ErrNotFound (household), ErrInvalidRecord
 // (kind), ErrInvalidPhoto.
 func (c *Client) AddPhoto(ctx context.Context, householdID, kind, path string) (*Photo, error) {
@@ -149,12 +163,12 @@ func (c *Client) AddPhoto(ctx context.Context, householdID, kind, path string) (
 		return nil, err
 	}
 	_, err = c.db.ExecContext(ctx, `INSERT INTO photos (sha256, user_id, household_id, kind, filename, path, size, width,
-		height, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING`,
+		height, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256, household_id, kind) DO NOTHING`,
 		ph.SHA256, user, ph.HouseholdID, kind, ph.Filename, ph.Path, ph.Size, ph.Width, ph.Height, c.nowString())
 	if err != nil {
 		return nil, fmt.Errorf("queue photo: %w", err)
 	}
-	return c.photo(ctx, ph.SHA256)
+	return c.photo(ctx, ph.SHA256, ph.HouseholdID, kind)
 }
 
 // writePhotoFile stores prepared bytes under photos/<sha256>.jpg
@@ -180,22 +194,30 @@ func (c *Client) writePhotoFile(p *Prepared) (string, error) {
 	return path, os.Rename(tmp.Name(), path)
 }
 
-const photoCols = `sha256, user_id, household_id, kind, filename, path, size, width, height, upload_url, uploaded, status, error`
+const photoCols = `rowid, sha256, user_id, household_id, kind, filename, path, size, width, height, upload_url, uploaded, status, error`
 
+// photoRow is a queued filing with its row id and upload URL.
 type photoRow struct {
 	Photo
+	row int64
 	URL string
+}
+
+// filing is the row's (content, household, kind).
+func (p *photoRow) filing() syncproto.PhotoFiling {
+	return syncproto.PhotoFiling{SHA256: p.SHA256, HouseholdID: p.HouseholdID, Kind: p.Kind}
 }
 
 func scanPhoto(sc interface{ Scan(...any) error }) (*photoRow, error) {
 	var p photoRow
-	err := sc.Scan(&p.SHA256, &p.UserID, &p.HouseholdID, &p.Kind, &p.Filename, &p.Path, &p.Size, &p.Width, &p.Height,
+	err := sc.Scan(&p.row, &p.SHA256, &p.UserID, &p.HouseholdID, &p.Kind, &p.Filename, &p.Path, &p.Size, &p.Width, &p.Height,
 		&p.URL, &p.Uploaded, &p.Status, &p.Error)
 	return &p, err
 }
 
-func (c *Client) photo(ctx context.Context, sha string) (*Photo, error) {
-	p, err := scanPhoto(c.db.QueryRowContext(ctx, `SELECT `+photoCols+` FROM photos WHERE sha256 = ?`, sha))
+func (c *Client) photo(ctx context.Context, sha, household, kind string) (*Photo, error) {
+	p, err := scanPhoto(c.db.QueryRowContext(ctx, `SELECT `+photoCols+` FROM photos
+		WHERE sha256 = ? AND household_id = ? AND kind = ?`, sha, household, kind))
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +235,7 @@ func (c *Client) Photos(ctx context.Context) ([]Photo, error) {
 }
 
 func (c *Client) photoRows(ctx context.Context, where string, args ...any) ([]*photoRow, error) {
-	rows, err := c.db.QueryContext(ctx, `SELECT `+photoCols+` FROM photos WHERE `+where+` ORDER BY created_at, sha256`, args...)
+	rows, err := c.db.QueryContext(ctx, `SELECT `+photoCols+` FROM photos WHERE `+where+` ORDER BY created_at, sha256, household_id, kind`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -283,3 +283,39 @@ func TestAddPhotoChecksItsInput(t *testing.T) {
 		t.Fatalf("photos queued: %d", len(list))
 	}
 }
+
+// Issue #16: the same picture for a second household is uploaded again
+// and filed under both; the server's having the content is not enough.
+func TestPhotoForSecondHouseholdIsFiled(t *testing.T) {
+	ctx := context.Background()
+	env := ruhutest.New(t)
+	photosSupported(t, env)
+	spy := &cutter{base: http.DefaultTransport}
+	tab := reopen(t, t.TempDir(), env, clientsdk.WithHTTPClient(&http.Client{Transport: spy}))
+	login(t, tab, "worker1")
+	hh1 := create(t, tab, syncproto.CollHouseholds, household(22))
+	hh2 := create(t, tab, syncproto.CollHouseholds, household(23))
+	file := photoFile(t, 320, 240)
+	first, err := tab.AddPhoto(ctx, hh1, "notice", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSync(t, tab)
+	if _, err := tab.AddPhoto(ctx, hh2, "notice", file); err != nil {
+		t.Fatal(err)
+	}
+	rep := mustSync(t, tab)
+	if rep.PhotosUploaded != 1 || spy.count("POST /v1/uploads/") != 2 {
+		t.Fatalf("second sync %+v, %d uploads in all, want the bytes sent again", rep, spy.count("POST /v1/uploads/"))
+	}
+	for id, hh := range map[string]string{first.SHA256: hh1, syncproto.PhotoFilingID(first.SHA256, hh2, "notice"): hh2} {
+		var f syncproto.PhotoFields
+		if err := get(t, tab, syncproto.CollPhotos, id).Decode(&f); err != nil || f.HouseholdID != hh || f.SHA256 != first.SHA256 {
+			t.Fatalf("filing %s: %+v %v, want household %s", id, f, err, hh)
+		}
+	}
+	photos, _ := tab.Photos(ctx)
+	if len(photos) != 2 || photos[0].Status != clientsdk.PhotoUploaded || photos[1].Status != clientsdk.PhotoUploaded {
+		t.Fatalf("photos %+v", photos)
+	}
+}

@@ -59,28 +59,30 @@ func (c *Client) uploadPhotos(ctx context.Context, rep *SyncReport) error {
 }
 
 func (c *Client) uploadFor(ctx context.Context, user string, list []*photoRow, rep *SyncReport) error {
-	missing := map[string]bool{}
+	missing := map[syncproto.PhotoFiling]bool{}
 	for start := 0; start < len(list); start += syncproto.MaxMissingPhotos {
 		if err := c.askMissing(ctx, user, list[start:min(start+syncproto.MaxMissingPhotos, len(list))], missing); err != nil {
 			return err
 		}
 	}
 	for _, p := range list {
-		if err := c.uploadOne(ctx, user, p, missing[p.SHA256], rep); err != nil {
+		if err := c.uploadOne(ctx, user, p, missing[p.filing()], rep); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// askMissing asks which of list's photos the server lacks, into missing.
-func (c *Client) askMissing(ctx context.Context, user string, list []*photoRow, missing map[string]bool) error {
-	shas := make([]string, len(list))
+// askMissing asks which of list's filings the server lacks, into missing.
+// A server before filings answers only about contents (missing); a filing
+// then counts as missing when its content does.
+func (c *Client) askMissing(ctx context.Context, user string, list []*photoRow, missing map[syncproto.PhotoFiling]bool) error {
+	req := syncproto.MissingPhotosRequest{SHA256: make([]string, len(list)), Filings: make([]syncproto.PhotoFiling, len(list))}
 	for i, p := range list {
-		shas[i] = p.SHA256
+		req.SHA256[i], req.Filings[i] = p.SHA256, p.filing()
 	}
 	var res syncproto.MissingPhotosResponse
-	err := c.call(ctx, user, http.MethodPost, "/v1/photos/missing", syncproto.MissingPhotosRequest{SHA256: shas}, &res)
+	err := c.call(ctx, user, http.MethodPost, "/v1/photos/missing", req, &res)
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
 		return ErrPhotosUnsupported
@@ -88,8 +90,18 @@ func (c *Client) askMissing(ctx context.Context, user string, list []*photoRow, 
 	if err != nil {
 		return fmt.Errorf("photos missing: %w", err)
 	}
+	if res.MissingFilings != nil {
+		for _, f := range res.MissingFilings {
+			missing[f] = true
+		}
+		return nil
+	}
+	content := map[string]bool{}
 	for _, s := range res.Missing {
-		missing[s] = true
+		content[s] = true
+	}
+	for _, p := range list {
+		missing[p.filing()] = content[p.SHA256]
 	}
 	return nil
 }
@@ -107,17 +119,17 @@ func (c *Client) uploadOne(ctx context.Context, user string, p *photoRow, missin
 	case errors.As(err, &ae) && ae.Status/100 == 4 && ae.Status != http.StatusUnauthorized:
 		rep.PhotoErrors = append(rep.PhotoErrors, Issue{Collection: syncproto.CollPhotos, RecordID: p.SHA256,
 			Status: syncproto.StatusRejected, Code: ae.Code(), Message: ae.Problem.Detail, At: c.now()})
-		return c.setPhotoStatus(ctx, p.SHA256, PhotoRejected, ae.Code())
+		return c.setPhotoStatus(ctx, p, PhotoRejected, ae.Code())
 	case err != nil:
 		return fmt.Errorf("upload photo %s: %w", p.SHA256, err)
 	}
 	rep.PhotosUploaded++
-	return c.setPhotoStatus(ctx, p.SHA256, PhotoUploaded, "")
+	return c.setPhotoStatus(ctx, p, PhotoUploaded, "")
 }
 
-func (c *Client) setPhotoStatus(ctx context.Context, sha, status, msg string) error {
+func (c *Client) setPhotoStatus(ctx context.Context, p *photoRow, status, msg string) error {
 	_, err := c.db.ExecContext(ctx, `UPDATE photos SET status = ?, error = ?, uploaded = CASE WHEN ? = 'uploaded'
-		THEN size ELSE uploaded END WHERE sha256 = ?`, status, msg, status, sha)
+		THEN size ELSE uploaded END WHERE rowid = ?`, status, msg, status, p.row)
 	return err
 }
 
@@ -164,7 +176,7 @@ func (c *Client) tusResume(ctx context.Context, user string, p *photoRow, f io.R
 			return err
 		}
 		p.Uploaded = off
-		if _, err := c.db.ExecContext(ctx, `UPDATE photos SET uploaded = ? WHERE sha256 = ?`, off, p.SHA256); err != nil {
+		if _, err := c.db.ExecContext(ctx, `UPDATE photos SET uploaded = ? WHERE rowid = ?`, off, p.row); err != nil {
 			return err
 		}
 		c.report(Progress{Phase: PhasePhotos, Item: p.SHA256, Done: off, Total: p.Size})
@@ -186,7 +198,7 @@ func (c *Client) tusLocate(ctx context.Context, user string, p *photoRow) error 
 		return err
 	}
 	p.URL, p.Uploaded = loc, 0
-	_, err = c.db.ExecContext(ctx, `UPDATE photos SET upload_url = ?, uploaded = 0 WHERE sha256 = ?`, loc, p.SHA256)
+	_, err = c.db.ExecContext(ctx, `UPDATE photos SET upload_url = ?, uploaded = 0 WHERE rowid = ?`, loc, p.row)
 	return err
 }
 

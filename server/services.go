@@ -97,10 +97,13 @@ type InvestigationService interface {
 	Submit(ctx context.Context, a *Actor, id string) (*syncproto.SubmitResponse, error)
 }
 
-// Photo is the record of a stored photo: which household it documents and
-// what the server read from the file. SHA256 (lowercase hex of the original)
-// is also the record's id in the sync feed, collection "photos".
+// Photo is one filing of a stored photo: which household's file it is in,
+// as which kind, and what the server read from the file. SHA256 (lowercase
+// hex of the original) names the content; ID is the filing's record id in
+// the sync feed, collection "photos" (SHA256 for the content's first
+// filing, syncproto.PhotoFilingID for the others).
 type Photo struct {
+	ID          string // set by FindPhoto
 	SHA256      string
 	HouseholdID string
 	Kind        string // one of syncproto.PhotoKinds
@@ -111,28 +114,38 @@ type Photo struct {
 	UploadedBy  string              // user id
 	UploadedAt  time.Time           // AddPhoto sets it from its clock
 	Filename    string              // the name on the device, kept in the audit log only
+	Flags       []string            // evidence checks failed (syncproto.PhotoFlag*); AddPhoto sets them
+	DistanceM   *int                // metres from the household's village; AddPhoto sets it when known
 }
 
-// PhotoRecords keeps the records of stored photos (server/sqlite). One
-// record per content: a photo is filed under the household of its first
-// upload, and the same bytes cannot be filed under a second household.
+// PhotoRecords keeps the filings of stored photos (server/engine). The
+// same content may be filed under several households and kinds; each
+// filing is a record of the sync feed and an entry of the audit log.
 type PhotoRecords interface {
-	// CheckPhotoUpload checks, before any byte is sent, that a may file the
-	// photo sha256 under household, and returns the household's canonical
-	// id (a merged duplicate's alias is followed). Codes: unknown_household,
-	// out_of_scope, already_exists (filed under another household).
+	// CheckPhotoUpload checks, before any byte is sent, that a may file a
+	// photo under household, and returns the household's canonical id (a
+	// merged duplicate's alias is followed). Codes: unknown_household,
+	// out_of_scope.
 	CheckPhotoUpload(ctx context.Context, a *Actor, sha256, household string) (string, error)
-	// AddPhoto files a stored photo, audited, and gives it a version in the
-	// sync feed. existed is true when the photo was already filed under the
-	// same household (nothing is written). Codes: those of CheckPhotoUpload.
+	// AddPhoto files a stored photo under p.HouseholdID as p.Kind, audited,
+	// with a version in the sync feed and its evidence flags. existed is
+	// true when that filing was already live (nothing is written). Codes:
+	// those of CheckPhotoUpload.
 	AddPhoto(ctx context.Context, a *Actor, p Photo) (existed bool, err error)
-	// FindPhoto returns the record of photo sha256 when its household is in
-	// a's subtree. Code not_found otherwise, so that a photo of another
+	// FindPhoto returns a live filing of content sha256 whose household is
+	// in a's subtree. Code not_found otherwise, so that a photo of another
 	// jurisdiction is indistinguishable from none.
 	FindPhoto(ctx context.Context, a *Actor, sha256 string) (*Photo, error)
-	// PhotosWithoutRecord returns those of shas (lowercase hex) that no live
-	// photo record has, in their order.
-	PhotosWithoutRecord(ctx context.Context, shas []string) ([]string, error)
+	// PhotosWithoutRecord returns those of shas (lowercase hex) that have
+	// no live filing in a's subtree, in their order.
+	PhotosWithoutRecord(ctx context.Context, a *Actor, shas []string) ([]string, error)
+	// MissingFilings returns those of filings that are not live filings in
+	// a's subtree (an unknown or foreign household counts as missing: its
+	// upload is refused with the reason), in their order.
+	MissingFilings(ctx context.Context, a *Actor, filings []syncproto.PhotoFiling) ([]syncproto.PhotoFiling, error)
+	// PhotoFiled reports whether content sha256 has a live filing
+	// anywhere: the photo store keeps only content someone answers for.
+	PhotoFiled(ctx context.Context, sha256 string) (bool, error)
 }
 
 // PhotoContent is one stored variant of a photo, open for reading.
@@ -145,11 +158,13 @@ type PhotoContent struct {
 // PhotoService serves stored photos (server/photos). Uploads arrive over
 // tus, through the http.Handler the same package builds.
 type PhotoService interface {
-	// Missing returns those of shas the server does not hold (no record, or
-	// no content), so a client uploads only those. Codes: validation_failed
-	// (a hash that is not hex SHA-256, or more than
-	// syncproto.MaxMissingPhotos hashes).
-	Missing(ctx context.Context, a *Actor, shas []string) ([]string, error)
+	// Missing answers POST /v1/photos/missing for a: the asked contents
+	// without a live filing in a's subtree and the asked filings that do
+	// not exist, or whose content the server no longer holds, so a client
+	// uploads only those. Codes: validation_failed (a hash that is not hex
+	// SHA-256, a kind not in syncproto.PhotoKinds, or more than
+	// syncproto.MaxMissingPhotos items).
+	Missing(ctx context.Context, a *Actor, req syncproto.MissingPhotosRequest) (*syncproto.MissingPhotosResponse, error)
 	// Open opens a variant (syncproto.Variant*) of a photo whose household
 	// is in a's subtree. Code not_found (no such photo or variant, or outside
 	// the subtree).

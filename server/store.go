@@ -82,8 +82,10 @@ type Tx interface {
 	// HasCommitmentPhoto reports whether a live photo of kind commitment is
 	// filed under household.
 	HasCommitmentPhoto(household string) (bool, error)
-	// LivePhotos returns those of shas that have a live photo record.
-	LivePhotos(shas []string) (map[string]bool, error)
+	// PhotoFilings returns the records of collection photos, live or
+	// deleted, that file any of the contents shas: id in shas, or field
+	// sha256 in shas.
+	PhotoFilings(shas []string) ([]*Record, error)
 	// Changes returns up to limit changes after version after, in version
 	// order, of records in the units scope (every unit when all): live
 	// records, tombstones of deleted ones, and a tombstone (meta

@@ -1,5 +1,10 @@
 package syncproto
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+)
+
 // Upload-Metadata keys of a tus photo upload (POST /v1/uploads/). Every key
 // but filename is required; the values are those of PhotoFields.
 const (
@@ -13,8 +18,12 @@ const (
 const MaxMissingPhotos = 1000
 
 // PhotoFields is the shape of the fields of a "photos" record in the sync
-// feed. The record's id is the photo's SHA-256.
+// feed: one filing of a photo's content under a household. The record's id
+// is the content's SHA-256 for the first filing of that content (as before
+// filings existed) and PhotoFilingID for any further one; SHA256 names the
+// content in every record written since (absent: the id is the content).
 type PhotoFields struct {
+	SHA256      string    `json:"sha256,omitempty"`
 	HouseholdID string    `json:"household_id"`
 	Kind        string    `json:"kind"`
 	Width       int       `json:"width"`  // of the upright image
@@ -23,6 +32,31 @@ type PhotoFields struct {
 	GPS         *PhotoGPS `json:"gps"`
 	UploadedBy  string    `json:"uploaded_by"` // user id
 	UploadedAt  string    `json:"uploaded_at"` // RFC 3339, UTC
+	// Flags are the evidence checks the photo failed when filed
+	// (PhotoFlag*); empty when none failed or nothing could be checked.
+	Flags []string `json:"flags"`
+	// DistanceM is how far from its household's village the photo was
+	// taken, in metres, when both positions are known.
+	DistanceM *int `json:"distance_m,omitempty"`
+}
+
+// Evidence flags of a photo record.
+const (
+	// PhotoFlagFarFromVillage: taken farther from the household's village
+	// than the county's photo_max_distance_km.
+	PhotoFlagFarFromVillage = "far_from_village"
+	// PhotoFlagOffInvestigationDate: taken more than the county's
+	// photo_max_days_off days before or after every investigation date of
+	// the household.
+	PhotoFlagOffInvestigationDate = "off_investigation_date"
+)
+
+// PhotoFilingID is the record id of a filing of content sha under
+// household as kind, other than the content's first filing (whose id is
+// sha itself): hex SHA-256 of "sha/household/kind".
+func PhotoFilingID(sha, household, kind string) string {
+	sum := sha256.Sum256([]byte(sha + "/" + household + "/" + kind))
+	return hex.EncodeToString(sum[:])
 }
 
 // PhotoGPS is the position a camera recorded, in degrees (WGS-84 for a

@@ -19,11 +19,11 @@ func (s *Server) missingPhotos(c echo.Context) error {
 	if err := s.bind(c, &req); err != nil {
 		return err
 	}
-	missing, err := s.deps.Photos.Missing(c.Request().Context(), actorOf(c), req.SHA256)
+	res, err := s.deps.Photos.Missing(c.Request().Context(), actorOf(c), req)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, syncproto.MissingPhotosResponse{Missing: missing})
+	return c.JSON(http.StatusOK, res)
 }
 
 // getPhoto answers GET /v1/photos/:sha256/:variant, with conditional and

@@ -35,10 +35,10 @@ func TestParseExif(t *testing.T) {
 		{"bad offset is ignored", b.build(nil, append(dt("2023:12:31 23:59:59"), b.ascii(tagOffsetTimeOriginal, "CST")), nil),
 			0, "2023-12-31T23:59:59+08:00", nil},
 		{"south and west", b.build(nil, nil, pos("S", dms(33, 52, 4), "W", dms(151, 12, 26))),
-			0, "", &GPS{-(33 + 52.0/60 + 4.0/3600), -(151 + 12.0/60 + 26.0/3600)}},
+			0, "", &GPS{Lat: -(33 + 52.0/60 + 4.0/3600), Lon: -(151 + 12.0/60 + 26.0/3600)}},
 		{"no reference is north and east", b.build(nil, nil, []tiffField{
 			b.rationals(tagGPSLatitude, dms(39, 54, 0)...), b.rationals(tagGPSLongitude, dms(116, 23, 0)...)}),
-			0, "", &GPS{39.9, 116 + 23.0/60}},
+			0, "", &GPS{Lat: 39.9, Lon: 116 + 23.0/60}},
 		{"no fix (0, 0)", b.build(nil, nil, pos("N", dms(0, 0, 0), "E", dms(0, 0, 0))), 0, "", nil},
 		{"zero denominator", b.build(nil, nil, pos("N", []uint32{30, 0, 0, 1, 0, 1}, "E", dms(120, 0, 0))), 0, "", nil},
 		{"latitude out of range", b.build(nil, nil, pos("N", dms(91, 0, 0), "E", dms(120, 0, 0))), 0, "", nil},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/disintegration/imaging"
 
+	"github.com/ruhu-org/ruhu/syncproto/exif"
 	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
@@ -61,10 +62,7 @@ func (l Limits) withDefaults() Limits {
 
 // GPS is the position the camera recorded, in degrees as written (WGS-84
 // for a phone's own GPS); south and west are negative.
-type GPS struct {
-	Lat float64
-	Lon float64
-}
+type GPS = exif.GPS
 
 // Result is a verified photo, its metadata and its derivatives.
 type Result struct {

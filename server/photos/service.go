@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/ruhu-org/ruhu/server"
@@ -21,28 +22,24 @@ type Service struct {
 
 var _ server.PhotoService = (*Service)(nil)
 
-// Missing implements server.PhotoService: a photo is missing when it has
-// no record or the store lacks its content (both are needed to serve it).
+// Missing implements server.PhotoService: a content is missing when it
+// has no live filing in a's subtree, a filing when it does not exist, and
+// either when the store lacks the content (both are needed to serve it).
 // Hashes are compared in lowercase and answered as sent, once each.
 // Codes: validation_failed.
-func (s *Service) Missing(ctx context.Context, a *server.Actor, shas []string) ([]string, error) {
-	if len(shas) > syncproto.MaxMissingPhotos {
+func (s *Service) Missing(ctx context.Context, a *server.Actor, req syncproto.MissingPhotosRequest) (*syncproto.MissingPhotosResponse, error) {
+	if len(req.SHA256)+len(req.Filings) > syncproto.MaxMissingPhotos {
 		return nil, server.Errorf(syncproto.CodeValidation, "ask about at most %d photos at once", syncproto.MaxMissingPhotos)
 	}
-	asked, lower, seen := []string{}, []string{}, map[string]bool{}
-	for i, sha := range shas {
-		l := strings.ToLower(sha)
-		if !validSHA256(l) {
-			// The index, not the value: an answer does not echo
-			// megabytes of whatever was sent.
-			return nil, server.Errorf(syncproto.CodeValidation, "sha256[%d] is not a SHA-256 in hex", i)
-		}
-		if !seen[l] {
-			seen[l] = true
-			asked, lower = append(asked, sha), append(lower, l)
-		}
+	asked, lower, err := distinctSHAs(req.SHA256)
+	if err != nil {
+		return nil, err
 	}
-	noRecord, err := s.Records.PhotosWithoutRecord(ctx, lower)
+	filings, err := checkFilings(req.Filings)
+	if err != nil {
+		return nil, err
+	}
+	noRecord, err := s.Records.PhotosWithoutRecord(ctx, a, lower)
 	if err != nil {
 		return nil, err
 	}
@@ -50,13 +47,73 @@ func (s *Service) Missing(ctx context.Context, a *server.Actor, shas []string) (
 	for _, sha := range noRecord {
 		absent[sha] = true
 	}
-	missing := []string{}
+	res := &syncproto.MissingPhotosResponse{Missing: []string{}}
 	for i, l := range lower {
 		if absent[l] || !s.Store.Has(l) {
-			missing = append(missing, asked[i])
+			res.Missing = append(res.Missing, asked[i])
+		}
+	}
+	if res.MissingFilings, err = s.missingFilings(ctx, a, filings); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// missingFilings returns the filings that do not exist or whose content
+// the store lacks.
+func (s *Service) missingFilings(ctx context.Context, a *server.Actor, filings []syncproto.PhotoFiling) ([]syncproto.PhotoFiling, error) {
+	unfiled, err := s.Records.MissingFilings(ctx, a, filings)
+	if err != nil {
+		return nil, err
+	}
+	absent := make(map[syncproto.PhotoFiling]bool, len(unfiled))
+	for _, f := range unfiled {
+		absent[f] = true
+	}
+	missing := []syncproto.PhotoFiling{}
+	for _, f := range filings {
+		if absent[f] || !s.Store.Has(f.SHA256) {
+			missing = append(missing, f)
 		}
 	}
 	return missing, nil
+}
+
+// distinctSHAs checks hashes and returns them once each, as sent and in
+// lowercase. Code validation_failed.
+func distinctSHAs(shas []string) (asked, lower []string, err error) {
+	asked, lower, seen := []string{}, []string{}, map[string]bool{}
+	for i, sha := range shas {
+		l := strings.ToLower(sha)
+		if !validSHA256(l) {
+			// The index, not the value: an answer does not echo
+			// megabytes of whatever was sent.
+			return nil, nil, server.Errorf(syncproto.CodeValidation, "sha256[%d] is not a SHA-256 in hex", i)
+		}
+		if !seen[l] {
+			seen[l] = true
+			asked, lower = append(asked, sha), append(lower, l)
+		}
+	}
+	return asked, lower, nil
+}
+
+// checkFilings checks the asked filings (hash, household id, kind) and
+// returns them once each, hashes in lowercase. Code validation_failed.
+func checkFilings(in []syncproto.PhotoFiling) ([]syncproto.PhotoFiling, error) {
+	out, seen := []syncproto.PhotoFiling{}, map[syncproto.PhotoFiling]bool{}
+	for i, f := range in {
+		f.SHA256 = strings.ToLower(f.SHA256)
+		if !validSHA256(f.SHA256) || f.HouseholdID == "" || len(f.HouseholdID) > syncproto.MaxRecordIDLen ||
+			!slices.Contains(syncproto.PhotoKinds, f.Kind) {
+			return nil, server.Errorf(syncproto.CodeValidation, "filings[%d] needs a hex SHA-256, a household_id and a photo kind", i)
+		}
+		if !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out, nil
 }
 
 // Open implements server.PhotoService. The original is served as

@@ -296,8 +296,15 @@ func TestPhotoSameContentStoredOnce(t *testing.T) {
 	if got := storedPhotos(t, w.env); len(got) != 1 || filepath.Base(got[0]) != sha {
 		t.Fatalf("store holds %v, want the one photo", got)
 	}
-	// The same file for another household is refused before any byte.
-	w.t1.create(len(data), photoMeta(sha, "hh2", "house")).wantProblem(t, http.StatusConflict, syncproto.CodeAlreadyExists)
+	// The same file for another household is a second filing of the one
+	// stored content (issue #16).
+	w.t1.mustUpload(data, photoMeta(sha, "hh2", "house"))
+	if got := photoChanges(w.w1); len(got) != 2 {
+		t.Fatalf("after the upload for hh2: %v, want two filings", got)
+	}
+	if got := storedPhotos(t, w.env); len(got) != 1 || filepath.Base(got[0]) != sha {
+		t.Fatalf("store holds %v, want the one photo", got)
+	}
 }
 
 func TestPhotoOnlyItsUploaderTouchesAnUpload(t *testing.T) {

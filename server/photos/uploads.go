@@ -330,8 +330,8 @@ func (u *Uploads) process(ctx context.Context, path, sha string) (*Result, error
 // unless a record of it exists by now: a photo is kept only where someone
 // is answerable for it.
 func (u *Uploads) unstore(ctx context.Context, sha string) {
-	unfiled, err := u.records.PhotosWithoutRecord(ctx, []string{sha})
-	if err == nil && len(unfiled) == 1 {
+	filed, err := u.records.PhotoFiled(ctx, sha)
+	if err == nil && !filed {
 		err = u.store.Remove(sha)
 	}
 	if err != nil {

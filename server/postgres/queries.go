@@ -87,19 +87,11 @@ func (t *tx) HasCommitmentPhoto(household string) (bool, error) {
 	return ok, wrap("commitment photo", err)
 }
 
-// LivePhotos returns those of shas that have a live photo record.
-func (t *tx) LivePhotos(shas []string) (map[string]bool, error) {
-	have := make(map[string]bool, len(shas))
-	rows, err := t.flushQuery(`SELECT r.id FROM records r WHERE r.county_id = ANY($1) AND r.collection = 'photos'
-		AND r.id = ANY($2) AND NOT r.deleted`, shas)
-	if err != nil {
-		return nil, wrap("live photos", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	for _, id := range ids {
-		have[id] = true
-	}
-	return have, wrap("live photos", err)
+// PhotoFilings returns the photo records, live or deleted, that file any
+// of the contents shas (by id or by field sha256).
+func (t *tx) PhotoFilings(shas []string) ([]*server.Record, error) {
+	rs, err := t.findRecords(`r.collection = 'photos' AND (r.id = ANY($2) OR (r.fields::jsonb ->> 'sha256') = ANY($2))`, shas)
+	return rs, wrap("photo filings", err)
 }
 
 // flushQuery flushes pending records and runs a query whose first argument

@@ -121,8 +121,8 @@ func TestSignatureAndPhotoQueries(t *testing.T) {
 				t.Errorf("HasCommitmentPhoto(%s) = %v, %v", h, got, err)
 			}
 		}
-		if live, _ := tx.LivePhotos([]string{"p1", "p2", "p3"}); !reflect.DeepEqual(live, map[string]bool{"p1": true, "p2": true}) {
-			t.Errorf("LivePhotos = %v", live)
+		if rs, err := tx.PhotoFilings([]string{"p1", "p2", "p3"}); err != nil || len(rs) != 2 || rs[0].ID != "p1" || rs[1].ID != "p2" {
+			t.Errorf("PhotoFilings = %v, %v", rs, err)
 		}
 		return nil
 	})

@@ -83,8 +83,16 @@ func (db *DB) ListUsers(ctx context.Context, a *server.Actor) ([]syncproto.UserD
 	return db.eng().ListUsers(ctx, a)
 }
 
-func (db *DB) PhotosWithoutRecord(ctx context.Context, shas []string) ([]string, error) {
-	return db.eng().PhotosWithoutRecord(ctx, shas)
+func (db *DB) PhotosWithoutRecord(ctx context.Context, a *server.Actor, shas []string) ([]string, error) {
+	return db.eng().PhotosWithoutRecord(ctx, a, shas)
+}
+
+func (db *DB) MissingFilings(ctx context.Context, a *server.Actor, filings []syncproto.PhotoFiling) ([]syncproto.PhotoFiling, error) {
+	return db.eng().MissingFilings(ctx, a, filings)
+}
+
+func (db *DB) PhotoFiled(ctx context.Context, sha string) (bool, error) {
+	return db.eng().PhotoFiled(ctx, sha)
 }
 
 func (db *DB) Pull(ctx context.Context, a *server.Actor, cursor string, limit int) (*syncproto.PullResponse, error) {

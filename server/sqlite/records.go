@@ -142,24 +142,19 @@ func (t *tx) HasCommitmentPhoto(household string) (bool, error) {
 	return n > 0, err
 }
 
-// LivePhotos implements server.Tx.
-func (t *tx) LivePhotos(shas []string) (map[string]bool, error) {
-	have := make(map[string]bool, len(shas))
+// PhotoFilings implements server.Tx.
+func (t *tx) PhotoFilings(shas []string) ([]*server.Record, error) {
+	var out []*server.Record
 	for start := 0; start < len(shas); start += maxInArgs {
 		marks, args := inList(shas[start:min(start+maxInArgs, len(shas))])
-		rows, err := t.query(`SELECT id FROM records WHERE collection = 'photos' AND deleted = 0 AND id IN (`+marks+`)`, args...)
+		rs, err := t.findRecords(`collection = 'photos' AND (id IN (`+marks+`)
+			OR json_extract(fields, '$.sha256') IN (`+marks+`))`, append(args, args...)...)
 		if err != nil {
 			return nil, err
 		}
-		ids, err := scanStrings(rows)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			have[id] = true
-		}
+		out = append(out, rs...)
 	}
-	return have, nil
+	return out, nil
 }
 
 // scanStrings reads a one-column result and closes rows.

@@ -89,6 +89,9 @@ var suite = []struct {
 	// Photo records (photos.go).
 	{"PhotoRecordIsSyncedAndScoped", testPhotoRecordIsSyncedAndScoped},
 	{"PhotoFollowsMergedAndMovedHousehold", testPhotoFollowsMergedAndMovedHousehold},
+	// One picture, several filings (photo_filings.go).
+	{"PhotoFiledUnderTwoHouseholds", testPhotoFiledUnderTwoHouseholds},
+	{"PhotoMissingIsScopedToTheCaller", testPhotoMissingIsScopedToTheCaller},
 
 	// Units, users, relatives, sessions, audit (identity.go, auth.go).
 	{"SubtreeDoesNotMatchPrefixSiblings", testSubtreeDoesNotMatchPrefixSiblings},
