@@ -69,28 +69,38 @@ func (t *txn) checkSignature(m *syncproto.Mutation, invID, household string) err
 	if hash != inv.Meta.Signatures.ContentHash {
 		return server.Errorf(syncproto.CodeStaleContent, "the signed content is not the investigation's current content (%s)", inv.Meta.Signatures.ContentHash)
 	}
-	signer, err := t.tx.UserByID(key.UserID)
+	// Cheap before costly: a duplicate needs no look at the household.
+	if slices.Contains(inv.Meta.Signatures.ValidSigners, key.UserID) {
+		return server.Errorf(syncproto.CodeDuplicateSignature, "the signer has already signed this content")
+	}
+	_, err = t.checkSigner(key.UserID, household)
+	return err
+}
+
+// checkSigner checks that a user may sign for household now: the account
+// exists and is enabled, holds a signing role, covers the household, and is
+// neither a member of it nor a registered relative of one. Codes:
+// signer_not_eligible, conflict_of_interest.
+func (t *txn) checkSigner(userID, household string) (*server.User, error) {
+	signer, err := t.tx.UserByID(userID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if signer == nil {
-		return server.Errorf(syncproto.CodeSignerNotEligible, "the signer's account does not exist")
+		return nil, server.Errorf(syncproto.CodeSignerNotEligible, "the signer's account does not exist")
 	}
 	hh, err := t.get(syncproto.CollHouseholds, household)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if hh == nil {
+		return nil, server.Errorf(syncproto.CodeSignerNotEligible, "the household %q does not exist", household)
 	}
 	sa := server.Actor{UserID: signer.ID, UnitPath: signer.UnitPath, Roles: signer.Roles}
 	if signer.Disabled || !sa.HasAny(server.SignerRoles...) || !sa.Covers(t.units[hh.UnitID].Path) {
-		return server.Errorf(syncproto.CodeSignerNotEligible, "the signer may not sign for this household (role or jurisdiction)")
+		return nil, server.Errorf(syncproto.CodeSignerNotEligible, "the signer may not sign for this household (role or jurisdiction)")
 	}
-	if err := t.checkInterest(signer, hh); err != nil {
-		return err
-	}
-	if slices.Contains(inv.Meta.Signatures.ValidSigners, signer.ID) {
-		return server.Errorf(syncproto.CodeDuplicateSignature, "the signer has already signed this content")
-	}
-	return nil
+	return signer, t.checkInterest(signer, hh)
 }
 
 // checkInterest refuses a signer who is a member of the household or whose
@@ -107,12 +117,12 @@ func (t *txn) checkInterest(signer *server.User, hh *server.Record) error {
 	if signer.IDNumber != "" && slices.Contains(ids, signer.IDNumber) {
 		return server.Errorf(syncproto.CodeConflictOfInterest, "the signer is a member of this household")
 	}
+	relatives, err := t.tx.RelativeIDNumbers(signer.ID)
+	if err != nil {
+		return err
+	}
 	for _, id := range ids {
-		rel, err := t.tx.IsRelative(signer.ID, id)
-		if err != nil {
-			return err
-		}
-		if rel {
+		if relatives[id] {
 			return server.Errorf(syncproto.CodeConflictOfInterest, "a member of this household is the signer's registered close relative")
 		}
 	}
