@@ -78,6 +78,10 @@ func (t *txn) upsert(m *syncproto.Mutation, id string, cur, dup *server.Record, 
 		}
 	} else if err := rules.CheckUpdate(m.Collection, changed(cur, m.Fields)); err != nil {
 		return res, "", err
+	} else if m.Collection == syncproto.CollSignatures && len(changed(cur, m.Fields)) > 0 {
+		if err := t.checkSignatureEdit(cur); err != nil {
+			return res, "", err
+		}
 	}
 	if m.Collection == syncproto.CollSignatures && cur == nil {
 		if err := t.checkSignature(m, parent, household); err != nil {
@@ -246,6 +250,11 @@ func (t *txn) delete(m *syncproto.Mutation, cur *server.Record, res syncproto.Mu
 	}
 	if cur.Collection == syncproto.CollSignatures {
 		return res, "", server.Errorf(syncproto.CodeSignaturesAreImmutable, "a signature cannot be deleted; it stays for the audit trail")
+	}
+	if cur.Collection == syncproto.CollHouseholds {
+		if err := t.checkHouseholdDelete(cur); err != nil {
+			return res, "", err
+		}
 	}
 	if isLocked(cur) {
 		return t.wholeConflict(res, cur, syncproto.KindSignedContentLocked, "", cur.FieldsJSON(), json.RawMessage("null"),

@@ -104,6 +104,8 @@ var suite = []struct {
 	{"PushStopsAtItsBudget", testPushStopsAtItsBudget},
 	{"DuplicateSignatureIsCheckedFirst", testDuplicateSignatureIsCheckedFirst},
 	{"RelativeIDNumbers", testRelativeIDNumbers},
+	{"SubmitRechecksSigners", testSubmitRechecksSigners},
+	{"SubmittedRecordIsLocked", testSubmittedRecordIsLocked},
 }
 
 // Run runs every suite test as a parallel subtest of t; newEnv gives each
