@@ -40,6 +40,9 @@ func (t *txn) apply(m *syncproto.Mutation) (syncproto.MutationResult, string, er
 	if cur != nil && !t.covers(cur.UnitID) {
 		return res, "", server.Errorf(syncproto.CodeOutOfScope, "%s %q is outside your jurisdiction", m.Collection, id)
 	}
+	if cur != nil && cur.Stored && cur.Collection == syncproto.CollInvestigations && cur.CreatedBy != t.a.UserID && t.ownWorkOnly() {
+		return res, "", server.Errorf(syncproto.CodeForbidden, "your role may change only the investigations you recorded")
+	}
 	if m.Op == syncproto.OpDelete {
 		return t.delete(m, cur, res)
 	}
@@ -287,6 +290,13 @@ func (t *txn) conflictResult(res syncproto.MutationResult, cur *server.Record, c
 		res.Version = cur.Version
 	}
 	return res
+}
+
+// ownWorkOnly reports whether the actor may change only their own
+// investigations (server.OwnWorkOnlyRoles, and no role of the file keepers).
+func (t *txn) ownWorkOnly() bool {
+	return t.a.HasAny(server.OwnWorkOnlyRoles...) &&
+		!t.a.HasAny(syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer)
 }
 
 // isLocked reports whether r is a submitted investigation.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/ruhu-org/ruhu/server"
+	"github.com/ruhu-org/ruhu/server/rules"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -15,6 +16,9 @@ import (
 // mutations for at most Limits.PushTime: the rest are answered as not
 // processed (Incomplete) and the device pushes them again.
 func (e *Engine) Push(ctx context.Context, a *server.Actor, req *syncproto.PushRequest) (*syncproto.PushResponse, error) {
+	if !rules.ValidDeviceID(req.DeviceID) {
+		return nil, server.Errorf(syncproto.CodeValidation, "device_id must be 1–128 characters of letters, digits and . _ : @ -")
+	}
 	resp := &syncproto.PushResponse{Results: make([]syncproto.MutationResult, 0, len(req.Mutations))}
 	lim := e.limits()
 	err := e.write(ctx, a, func(t *txn) error {

@@ -22,6 +22,13 @@ var recordIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 // may also hold '.' (see the admin API's unit ids).
 var refRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
+var deviceIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$`)
+
+// ValidDeviceID reports whether id is an acceptable device id: 1–128
+// characters of [A-Za-z0-9._:@-], starting with a letter or digit. It is
+// written into sessions, keys and the audit log and shown to people.
+func ValidDeviceID(id string) bool { return deviceIDRe.MatchString(id) }
+
 // ValidRecordID reports whether id is an acceptable client-generated record
 // id: a ULID, a UUID or similar, 1–64 characters of [A-Za-z0-9_-].
 func ValidRecordID(id string) bool { return recordIDRe.MatchString(id) }

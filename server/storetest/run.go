@@ -106,6 +106,8 @@ var suite = []struct {
 	{"RelativeIDNumbers", testRelativeIDNumbers},
 	{"SubmitRechecksSigners", testSubmitRechecksSigners},
 	{"SubmittedRecordIsLocked", testSubmittedRecordIsLocked},
+	{"InspectorEditsOnlyOwnInvestigations", testInspectorEditsOnlyOwnInvestigations},
+	{"DeviceIDIsAPlainToken", testDeviceIDIsAPlainToken},
 }
 
 // Run runs every suite test as a parallel subtest of t; newEnv gives each
