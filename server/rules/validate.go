@@ -58,9 +58,14 @@ func ValidateMutation(m *syncproto.Mutation) error {
 	if m.Op == syncproto.OpDelete {
 		return nil
 	}
+	size := 0
 	names := make([]string, 0, len(m.Fields))
-	for f := range m.Fields {
+	for f, v := range m.Fields {
 		names = append(names, f)
+		size += len(f) + len(v)
+	}
+	if max := DefaultLimits.MaxRecordBytes; size > max {
+		return server.Errorf(syncproto.CodeInvalidField, "a record's fields hold at most %d bytes", max)
 	}
 	sort.Strings(names)
 	for _, f := range names {
@@ -171,7 +176,51 @@ func validateValue(field string, spec syncproto.FieldSpec, raw json.RawMessage) 
 			return invalid(field, "an object")
 		}
 	}
+	if spec.Type == syncproto.TArray || spec.Type == syncproto.TObject {
+		return checkNested(field, raw, v)
+	}
 	return nil
+}
+
+// checkNested bounds an array or object value: its encoded size
+// (MaxValueBytes), its nesting (MaxDepth) and every string in it
+// (MaxItemBytes), so that nothing megabytes long or thousands deep is
+// stored, audited and sent to every tablet. Code invalid_field.
+func checkNested(field string, raw json.RawMessage, v any) error {
+	lim := DefaultLimits
+	if len(raw) > lim.MaxValueBytes {
+		return server.Errorf(syncproto.CodeInvalidField, "field %q must encode to at most %d bytes", field, lim.MaxValueBytes)
+	}
+	if !withinBounds(v, 1, lim) {
+		return server.Errorf(syncproto.CodeInvalidField, "field %q may nest at most %d deep and hold strings of at most %d bytes", field, lim.MaxDepth, lim.MaxItemBytes)
+	}
+	return nil
+}
+
+func withinBounds(v any, depth int, lim Limits) bool {
+	switch x := v.(type) {
+	case string:
+		return len(x) <= lim.MaxItemBytes
+	case []any:
+		if depth > lim.MaxDepth {
+			return false
+		}
+		for _, e := range x {
+			if !withinBounds(e, depth+1, lim) {
+				return false
+			}
+		}
+	case map[string]any:
+		if depth > lim.MaxDepth {
+			return false
+		}
+		for k, e := range x {
+			if len(k) > lim.MaxItemBytes || !withinBounds(e, depth+1, lim) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // plainString returns the content of a JSON string literal that has no
