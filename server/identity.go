@@ -69,6 +69,19 @@ var WriteRoles = map[string][]string{
 	syncproto.CollSignatures:     {syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector},
 }
 
+// PhotoUploadRoles may upload a photo (the commitment photo unlocks
+// submit): the roles that keep the household file. The village committee
+// reads only. Enforce it where an upload starts and where its record is
+// filed (server/photos, engine/photos.go).
+var PhotoUploadRoles = []string{
+	syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector,
+}
+
+// OwnWorkOnlyRoles may change only investigations they created (an
+// inspector records their own spot-check visits), unless they also hold a
+// role that keeps the household file.
+var OwnWorkOnlyRoles = []string{syncproto.RoleInspector}
+
 // SignerRoles may sign an investigation form.
 var SignerRoles = []string{
 	syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector,

@@ -149,6 +149,9 @@ type Tx interface {
 	Relatives(path, userID string) ([]StoredRelative, error)
 	// IsRelative reports whether idNumber is a registered relative of user.
 	IsRelative(userID, idNumber string) (bool, error)
+	// RelativeIDNumbers returns the ID numbers of user's registered
+	// relatives, as a set (one query, whatever the household's size).
+	RelativeIDNumbers(userID string) (map[string]bool, error)
 
 	Key(keyID string) (*syncproto.Key, error) // nil when none
 	InsertKey(k syncproto.Key) error

@@ -56,9 +56,14 @@ type Mutation struct {
 }
 
 // PushResponse answers a push: one result per mutation, in order.
+// Incomplete is true when the server stopped applying before the end of the
+// batch (its per-push time or work budget ran out): every mutation after
+// LastMutationID that was not applied is answered rejected with code
+// mutation_id_not_increasing and must simply be pushed again.
 type PushResponse struct {
 	Results        []MutationResult `json:"results"`
 	LastMutationID int64            `json:"last_mutation_id"`
+	Incomplete     bool             `json:"incomplete,omitempty"`
 }
 
 // MutationResult is the outcome of one mutation. Version is the record's

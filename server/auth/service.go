@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ruhu-org/ruhu/server"
+	"github.com/ruhu-org/ruhu/server/rules"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -102,8 +103,8 @@ const maxUsernameLen = 64
 // (too many password checks waiting).
 func (s *Service) Login(ctx context.Context, req syncproto.LoginRequest, addr string) (*syncproto.TokenResponse, error) {
 	req.DeviceID = strings.TrimSpace(req.DeviceID)
-	if req.Username == "" || req.Password == "" || req.DeviceID == "" || len(req.DeviceID) > 128 || len(req.Username) > maxUsernameLen {
-		return nil, server.Errorf(syncproto.CodeValidation, "username (at most 64 bytes), password and device_id (at most 128 bytes) are required")
+	if req.Username == "" || req.Password == "" || !rules.ValidDeviceID(req.DeviceID) || len(req.Username) > maxUsernameLen {
+		return nil, server.Errorf(syncproto.CodeValidation, "username (at most 64 bytes), password and device_id (1–128 characters of letters, digits and . _ : @ -) are required")
 	}
 	now := s.cfg.Now()
 	ak := addrKey(addr)

@@ -40,6 +40,9 @@ func (t *txn) apply(m *syncproto.Mutation) (syncproto.MutationResult, string, er
 	if cur != nil && !t.covers(cur.UnitID) {
 		return res, "", server.Errorf(syncproto.CodeOutOfScope, "%s %q is outside your jurisdiction", m.Collection, id)
 	}
+	if cur != nil && cur.Stored && cur.Collection == syncproto.CollInvestigations && cur.CreatedBy != t.a.UserID && t.ownWorkOnly() {
+		return res, "", server.Errorf(syncproto.CodeForbidden, "your role may change only the investigations you recorded")
+	}
 	if m.Op == syncproto.OpDelete {
 		return t.delete(m, cur, res)
 	}
@@ -78,6 +81,10 @@ func (t *txn) upsert(m *syncproto.Mutation, id string, cur, dup *server.Record, 
 		}
 	} else if err := rules.CheckUpdate(m.Collection, changed(cur, m.Fields)); err != nil {
 		return res, "", err
+	} else if m.Collection == syncproto.CollSignatures && len(changed(cur, m.Fields)) > 0 {
+		if err := t.checkSignatureEdit(cur); err != nil {
+			return res, "", err
+		}
 	}
 	if m.Collection == syncproto.CollSignatures && cur == nil {
 		if err := t.checkSignature(m, parent, household); err != nil {
@@ -247,6 +254,11 @@ func (t *txn) delete(m *syncproto.Mutation, cur *server.Record, res syncproto.Mu
 	if cur.Collection == syncproto.CollSignatures {
 		return res, "", server.Errorf(syncproto.CodeSignaturesAreImmutable, "a signature cannot be deleted; it stays for the audit trail")
 	}
+	if cur.Collection == syncproto.CollHouseholds {
+		if err := t.checkHouseholdDelete(cur); err != nil {
+			return res, "", err
+		}
+	}
 	if isLocked(cur) {
 		return t.wholeConflict(res, cur, syncproto.KindSignedContentLocked, "", cur.FieldsJSON(), json.RawMessage("null"),
 			"the investigation was submitted and is locked; the delete was not applied")
@@ -278,6 +290,13 @@ func (t *txn) conflictResult(res syncproto.MutationResult, cur *server.Record, c
 		res.Version = cur.Version
 	}
 	return res
+}
+
+// ownWorkOnly reports whether the actor may change only their own
+// investigations (server.OwnWorkOnlyRoles, and no role of the file keepers).
+func (t *txn) ownWorkOnly() bool {
+	return t.a.HasAny(server.OwnWorkOnlyRoles...) &&
+		!t.a.HasAny(syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer)
 }
 
 // isLocked reports whether r is a submitted investigation.

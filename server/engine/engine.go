@@ -20,6 +20,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/ruhu-org/ruhu/server"
+	"github.com/ruhu-org/ruhu/server/rules"
 )
 
 // Engine implements the domain's services over a store.
@@ -28,6 +29,9 @@ type Engine struct {
 	// Now is the clock (UTC); NewID makes ids (ULIDs by default).
 	Now   func() time.Time
 	NewID func() string
+	// Limits bounds one push, a pull page and what is stored (zero fields:
+	// rules.DefaultLimits).
+	Limits rules.Limits
 }
 
 // New returns an engine over store with the real clock and ULID ids.
@@ -66,6 +70,8 @@ func CountyOf(path string) string {
 }
 
 func (e *Engine) now() time.Time { return e.Now().UTC() }
+
+func (e *Engine) limits() rules.Limits { return e.Limits.WithDefaults() }
 
 // write runs fn in a write transaction of a's county with a txn for a.
 func (e *Engine) write(ctx context.Context, a *server.Actor, fn func(*txn) error) error {

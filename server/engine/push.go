@@ -6,16 +6,23 @@ import (
 	"fmt"
 
 	"github.com/ruhu-org/ruhu/server"
+	"github.com/ruhu-org/ruhu/server/rules"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
 // Push applies a device's mutations in order, exactly once each, in one
 // transaction. Per-mutation problems become results; only internal errors
-// fail the whole push.
+// fail the whole push. One push applies at most Limits.PushWork new
+// mutations for at most Limits.PushTime: the rest are answered as not
+// processed (Incomplete) and the device pushes them again.
 func (e *Engine) Push(ctx context.Context, a *server.Actor, req *syncproto.PushRequest) (*syncproto.PushResponse, error) {
+	if !rules.ValidDeviceID(req.DeviceID) {
+		return nil, server.Errorf(syncproto.CodeValidation, "device_id must be 1–128 characters of letters, digits and . _ : @ -")
+	}
 	resp := &syncproto.PushResponse{Results: make([]syncproto.MutationResult, 0, len(req.Mutations))}
+	lim := e.limits()
 	err := e.write(ctx, a, func(t *txn) error {
-		resp.Results = resp.Results[:0]
+		resp.Results, resp.Incomplete = resp.Results[:0], false
 		last, err := t.tx.DeviceLast(req.DeviceID, a.UserID)
 		if err != nil {
 			return err
@@ -23,15 +30,23 @@ func (e *Engine) Push(ctx context.Context, a *server.Actor, req *syncproto.PushR
 		if err := t.tx.Prefetch(req.Mutations); err != nil {
 			return err
 		}
-		start := last
+		start, deadline, work := last, e.now().Add(lim.PushTime), 0
 		for i := range req.Mutations {
-			res, applied, err := t.pushOne(req.DeviceID, &req.Mutations[i], last)
+			m := &req.Mutations[i]
+			if isNew(m, last) && (work >= lim.PushWork || (work > 0 && !e.now().Before(deadline))) {
+				resp.Incomplete = true
+			}
+			if resp.Incomplete && isNew(m, last) {
+				resp.Results = append(resp.Results, notProcessed(m, last))
+				continue
+			}
+			res, applied, err := t.pushOne(req.DeviceID, m, last)
 			if err != nil {
 				return err
 			}
 			resp.Results = append(resp.Results, res)
 			if applied {
-				last = req.Mutations[i].MutationID
+				last, work = m.MutationID, work+1
 			}
 		}
 		resp.LastMutationID = last
@@ -46,6 +61,21 @@ func (e *Engine) Push(ctx context.Context, a *server.Actor, req *syncproto.PushR
 		return nil, err
 	}
 	return resp, nil
+}
+
+// isNew reports whether m would be applied now (not a replay, not refused
+// for its id).
+func isNew(m *syncproto.Mutation, last int64) bool {
+	return m.MutationID > last && m.MutationID <= syncproto.MaxMutationID
+}
+
+// notProcessed answers a mutation the push's budget left out. Clients
+// already push a mutation answered mutation_id_not_increasing again; it is
+// neither logged nor audited, and the device's counter stays at last.
+func notProcessed(m *syncproto.Mutation, last int64) syncproto.MutationResult {
+	return syncproto.MutationResult{MutationID: m.MutationID, Status: syncproto.StatusRejected,
+		Error: &syncproto.ResultError{Code: syncproto.CodeMutationOutOfOrder,
+			Message: fmt.Sprintf("not processed: this push reached the server's budget after mutation %d; push it again", last)}}
 }
 
 // pushOne answers one mutation: refused when its id is out of range, from

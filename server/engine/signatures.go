@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/syncproto"
@@ -63,34 +64,82 @@ func (t *txn) checkSignature(m *syncproto.Mutation, invID, household string) err
 	if err != nil {
 		return err
 	}
+	if inv == nil {
+		return server.Errorf(syncproto.CodeUnknownInvestigation, "no investigation %q", invID)
+	}
+	if inv.Meta.Submitted {
+		return server.Errorf(syncproto.CodeAlreadySubmitted, "the investigation was submitted; its signatures are final")
+	}
 	if err := t.refreshSignatureState(inv); err != nil {
 		return err
 	}
 	if hash != inv.Meta.Signatures.ContentHash {
 		return server.Errorf(syncproto.CodeStaleContent, "the signed content is not the investigation's current content (%s)", inv.Meta.Signatures.ContentHash)
 	}
-	signer, err := t.tx.UserByID(key.UserID)
+	// Cheap before costly: a duplicate needs no look at the household.
+	if slices.Contains(inv.Meta.Signatures.ValidSigners, key.UserID) {
+		return server.Errorf(syncproto.CodeDuplicateSignature, "the signer has already signed this content")
+	}
+	_, err = t.checkSigner(key.UserID, household)
+	return err
+}
+
+// checkSignatureEdit guards a change to a stored signature record: only its
+// author may change it (the role it signed in), and not once the
+// investigation is submitted. Codes: forbidden, already_submitted.
+func (t *txn) checkSignatureEdit(sig *server.Record) error {
+	if sig.CreatedBy != t.a.UserID {
+		return server.Errorf(syncproto.CodeForbidden, "a signature can only be changed by the person who signed")
+	}
+	inv, err := t.get(syncproto.CollInvestigations, sig.ParentID)
 	if err != nil {
 		return err
 	}
+	if inv != nil && inv.Meta.Submitted {
+		return server.Errorf(syncproto.CodeAlreadySubmitted, "the investigation was submitted; its signatures are final")
+	}
+	return nil
+}
+
+// checkHouseholdDelete refuses to delete a household that has a submitted
+// investigation. Code signed_content_locked.
+func (t *txn) checkHouseholdDelete(hh *server.Record) error {
+	children, err := t.tx.Children(hh.ID)
+	if err != nil {
+		return err
+	}
+	for _, c := range children {
+		if !c.Deleted && isLocked(c) {
+			return server.Errorf(syncproto.CodeSignedContentLocked, "the household has a submitted investigation (%s) and cannot be deleted", c.ID)
+		}
+	}
+	return nil
+}
+
+// checkSigner checks that a user may sign for household now: the account
+// exists and is enabled, holds a signing role, covers the household, and is
+// neither a member of it nor a registered relative of one. Codes:
+// signer_not_eligible, conflict_of_interest.
+func (t *txn) checkSigner(userID, household string) (*server.User, error) {
+	signer, err := t.tx.UserByID(userID)
+	if err != nil {
+		return nil, err
+	}
 	if signer == nil {
-		return server.Errorf(syncproto.CodeSignerNotEligible, "the signer's account does not exist")
+		return nil, server.Errorf(syncproto.CodeSignerNotEligible, "the signer's account does not exist")
 	}
 	hh, err := t.get(syncproto.CollHouseholds, household)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if hh == nil {
+		return nil, server.Errorf(syncproto.CodeSignerNotEligible, "the household %q does not exist", household)
 	}
 	sa := server.Actor{UserID: signer.ID, UnitPath: signer.UnitPath, Roles: signer.Roles}
 	if signer.Disabled || !sa.HasAny(server.SignerRoles...) || !sa.Covers(t.units[hh.UnitID].Path) {
-		return server.Errorf(syncproto.CodeSignerNotEligible, "the signer may not sign for this household (role or jurisdiction)")
+		return nil, server.Errorf(syncproto.CodeSignerNotEligible, "the signer may not sign for this household (role or jurisdiction)")
 	}
-	if err := t.checkInterest(signer, hh); err != nil {
-		return err
-	}
-	if slices.Contains(inv.Meta.Signatures.ValidSigners, signer.ID) {
-		return server.Errorf(syncproto.CodeDuplicateSignature, "the signer has already signed this content")
-	}
-	return nil
+	return signer, t.checkInterest(signer, hh)
 }
 
 // checkInterest refuses a signer who is a member of the household or whose
@@ -107,12 +156,12 @@ func (t *txn) checkInterest(signer *server.User, hh *server.Record) error {
 	if signer.IDNumber != "" && slices.Contains(ids, signer.IDNumber) {
 		return server.Errorf(syncproto.CodeConflictOfInterest, "the signer is a member of this household")
 	}
+	relatives, err := t.tx.RelativeIDNumbers(signer.ID)
+	if err != nil {
+		return err
+	}
 	for _, id := range ids {
-		rel, err := t.tx.IsRelative(signer.ID, id)
-		if err != nil {
-			return err
-		}
-		if rel {
+		if relatives[id] {
 			return server.Errorf(syncproto.CodeConflictOfInterest, "a member of this household is the signer's registered close relative")
 		}
 	}
@@ -144,6 +193,9 @@ func (e *Engine) Submit(ctx context.Context, a *server.Actor, id string) (*syncp
 		if !inv.Meta.Signatures.Satisfied {
 			return server.Errorf(syncproto.CodeDualSignatureRequired, "%d valid signer(s) on the current content; at least 2 distinct investigators must sign", len(inv.Meta.Signatures.ValidSigners))
 		}
+		if err := t.recheckSigners(inv); err != nil {
+			return err
+		}
 		if err := t.checkCommitment(inv.HouseholdID); err != nil {
 			return err
 		}
@@ -158,6 +210,39 @@ func (e *Engine) Submit(ctx context.Context, a *server.Actor, id string) (*syncp
 		return t.audit("investigation.submit", inv.Collection, inv.ID, out)
 	})
 	return out, err
+}
+
+// recheckSigners checks at submit what was checked at signing, since it
+// may have changed: every valid signer must still be eligible (account
+// live, signing role, jurisdiction) and free of interest (not a member, no
+// registered relative in the household, as they are now), and at least two
+// distinct people must remain — two accounts with one ID number are one
+// person. Code dual_signature_required, naming why.
+func (t *txn) recheckSigners(inv *server.Record) error {
+	people := map[string]bool{}
+	var refused []string
+	for _, id := range inv.Meta.Signatures.ValidSigners {
+		signer, err := t.checkSigner(id, inv.HouseholdID)
+		if code := server.ErrorCode(err); code != "" {
+			refused = append(refused, fmt.Sprintf("%s: %s", code, server.ErrorMessage(err)))
+			continue
+		} else if err != nil {
+			return err
+		}
+		person := signer.IDNumber
+		if person == "" {
+			person = "user:" + signer.ID
+		}
+		people[person] = true
+	}
+	if len(people) >= 2 {
+		return nil
+	}
+	why := "the signers are one person (accounts with the same ID number)"
+	if len(refused) > 0 {
+		why = "no longer eligible since signing: " + strings.Join(refused, "; ")
+	}
+	return server.Errorf(syncproto.CodeDualSignatureRequired, "%d distinct eligible signer(s) at submission; %s", len(people), why)
 }
 
 func submitResponse(inv *server.Record) *syncproto.SubmitResponse {

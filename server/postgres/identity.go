@@ -188,6 +188,24 @@ func (t *tx) Relatives(path, userID string) ([]server.StoredRelative, error) {
 	return out, wrap("list relatives", err)
 }
 
+// RelativeIDNumbers implements server.Tx: the ID numbers of user's
+// registered relatives, in one query.
+func (t *tx) RelativeIDNumbers(userID string) (map[string]bool, error) {
+	rows, err := t.pg.Query(t.ctx, `SELECT id_number FROM relatives WHERE user_id = $1`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("relatives of %s: %w", userID, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, wrap("relatives", err)
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // IsRelative reports whether idNumber is a registered relative of user.
 func (t *tx) IsRelative(userID, idNumber string) (bool, error) {
 	var ok bool

@@ -22,6 +22,13 @@ var recordIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 // may also hold '.' (see the admin API's unit ids).
 var refRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
+var deviceIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$`)
+
+// ValidDeviceID reports whether id is an acceptable device id: 1–128
+// characters of [A-Za-z0-9._:@-], starting with a letter or digit. It is
+// written into sessions, keys and the audit log and shown to people.
+func ValidDeviceID(id string) bool { return deviceIDRe.MatchString(id) }
+
 // ValidRecordID reports whether id is an acceptable client-generated record
 // id: a ULID, a UUID or similar, 1–64 characters of [A-Za-z0-9_-].
 func ValidRecordID(id string) bool { return recordIDRe.MatchString(id) }
@@ -51,9 +58,14 @@ func ValidateMutation(m *syncproto.Mutation) error {
 	if m.Op == syncproto.OpDelete {
 		return nil
 	}
+	size := 0
 	names := make([]string, 0, len(m.Fields))
-	for f := range m.Fields {
+	for f, v := range m.Fields {
 		names = append(names, f)
+		size += len(f) + len(v)
+	}
+	if max := DefaultLimits.MaxRecordBytes; size > max {
+		return server.Errorf(syncproto.CodeInvalidField, "a record's fields hold at most %d bytes", max)
 	}
 	sort.Strings(names)
 	for _, f := range names {
@@ -164,7 +176,51 @@ func validateValue(field string, spec syncproto.FieldSpec, raw json.RawMessage) 
 			return invalid(field, "an object")
 		}
 	}
+	if spec.Type == syncproto.TArray || spec.Type == syncproto.TObject {
+		return checkNested(field, raw, v)
+	}
 	return nil
+}
+
+// checkNested bounds an array or object value: its encoded size
+// (MaxValueBytes), its nesting (MaxDepth) and every string in it
+// (MaxItemBytes), so that nothing megabytes long or thousands deep is
+// stored, audited and sent to every tablet. Code invalid_field.
+func checkNested(field string, raw json.RawMessage, v any) error {
+	lim := DefaultLimits
+	if len(raw) > lim.MaxValueBytes {
+		return server.Errorf(syncproto.CodeInvalidField, "field %q must encode to at most %d bytes", field, lim.MaxValueBytes)
+	}
+	if !withinBounds(v, 1, lim) {
+		return server.Errorf(syncproto.CodeInvalidField, "field %q may nest at most %d deep and hold strings of at most %d bytes", field, lim.MaxDepth, lim.MaxItemBytes)
+	}
+	return nil
+}
+
+func withinBounds(v any, depth int, lim Limits) bool {
+	switch x := v.(type) {
+	case string:
+		return len(x) <= lim.MaxItemBytes
+	case []any:
+		if depth > lim.MaxDepth {
+			return false
+		}
+		for _, e := range x {
+			if !withinBounds(e, depth+1, lim) {
+				return false
+			}
+		}
+	case map[string]any:
+		if depth > lim.MaxDepth {
+			return false
+		}
+		for k, e := range x {
+			if len(k) > lim.MaxItemBytes || !withinBounds(e, depth+1, lim) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // plainString returns the content of a JSON string literal that has no

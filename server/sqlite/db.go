@@ -45,6 +45,9 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
+	if err := tighten(dir, path); err != nil {
+		return nil, err
+	}
 	w, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("open writer: %w", err)
@@ -66,6 +69,36 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// tighten keeps the database private: it holds personal data and the JWT
+// signing secret. A data directory that others may read or enter is made
+// 0700, and the database file (created empty first if need be) and its
+// -wal and -shm files 0600; SQLite gives the -wal and -shm it creates
+// later the database file's mode.
+func tighten(dir, path string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, st.Mode().Perm()&0o700|0o700); err != nil {
+			return fmt.Errorf("data dir %s is open to other users (%v) and cannot be made 0700: %w", dir, st.Mode().Perm(), err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("make %s private: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // dsn builds the connection string: busy_timeout first, then WAL, foreign

@@ -166,6 +166,24 @@ func (t *tx) IsRelative(userID, idNumber string) (bool, error) {
 	return n > 0, err
 }
 
+// RelativeIDNumbers implements server.Tx.
+func (t *tx) RelativeIDNumbers(userID string) (map[string]bool, error) {
+	rows, err := t.query(`SELECT id_number FROM relatives WHERE user_id = ?`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("relatives of %s: %w", userID, err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
 // Key implements server.Tx.
 func (t *tx) Key(keyID string) (*syncproto.Key, error) {
 	var k syncproto.Key

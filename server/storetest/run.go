@@ -100,6 +100,17 @@ var suite = []struct {
 	{"RefreshRotation", testRefreshRotation},
 	{"ConcurrentRotationOfOneToken", testConcurrentRotationOfOneToken},
 	{"AuditConcurrentAppends", testAuditConcurrentAppends},
+
+	// Hardening (issue 13): push budget, cheap checks first, rules
+	// re-checked at submit, the lock, least privilege, bounded input
+	// (hardening_*.go).
+	{"PushStopsAtItsBudget", testPushStopsAtItsBudget},
+	{"DuplicateSignatureIsCheckedFirst", testDuplicateSignatureIsCheckedFirst},
+	{"RelativeIDNumbers", testRelativeIDNumbers},
+	{"SubmitRechecksSigners", testSubmitRechecksSigners},
+	{"SubmittedRecordIsLocked", testSubmittedRecordIsLocked},
+	{"InspectorEditsOnlyOwnInvestigations", testInspectorEditsOnlyOwnInvestigations},
+	{"DeviceIDIsAPlainToken", testDeviceIDIsAPlainToken},
 }
 
 // Run runs every suite test as a parallel subtest of t; newEnv gives each
