@@ -17,8 +17,8 @@ import (
 
 	"github.com/disintegration/imaging"
 
-	"github.com/ruhu-org/ruhu/syncproto/exif"
 	"github.com/ruhu-org/ruhu/syncproto"
+	"github.com/ruhu-org/ruhu/syncproto/exif"
 )
 
 // PhotoOptions say how a photo is prepared before upload.

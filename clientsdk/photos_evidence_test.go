@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ruhu-org/ruhu/syncproto/exif"
 	"github.com/ruhu-org/ruhu/server/ruhutest"
 	"github.com/ruhu-org/ruhu/syncproto"
+	"github.com/ruhu-org/ruhu/syncproto/exif"
 )
 
 // Issue #16: a photo re-encoded on the tablet keeps its capture time and

@@ -16,9 +16,9 @@ import (
 
 	"github.com/disintegration/imaging"
 
-	"github.com/ruhu-org/ruhu/syncproto/exif"
 	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/syncproto"
+	"github.com/ruhu-org/ruhu/syncproto/exif"
 )
 
 // Limits bounds what Process accepts and sets what it makes. A zero field
