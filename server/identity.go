@@ -72,7 +72,7 @@ var WriteRoles = map[string][]string{
 // PhotoUploadRoles may upload a photo (the commitment photo unlocks
 // submit): the roles that keep the household file. The village committee
 // reads only. Enforce it where an upload starts and where its record is
-// filed (server/photos, engine/photos.go).
+// filed (the engine checks both: CheckPhotoUpload and AddPhoto).
 var PhotoUploadRoles = []string{
 	syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector,
 }

@@ -21,6 +21,9 @@ import (
 
 // CheckPhotoUpload implements server.PhotoRecords.
 func (e *Engine) CheckPhotoUpload(ctx context.Context, a *server.Actor, sha, household string) (string, error) {
+	if err := mayUploadPhotos(a); err != nil {
+		return "", err
+	}
 	var canon string
 	err := e.read(ctx, a, func(t *txn) error {
 		hh, err := t.photoHousehold(household)
@@ -34,6 +37,9 @@ func (e *Engine) CheckPhotoUpload(ctx context.Context, a *server.Actor, sha, hou
 
 // AddPhoto implements server.PhotoRecords.
 func (e *Engine) AddPhoto(ctx context.Context, a *server.Actor, p server.Photo) (existed bool, err error) {
+	if err := mayUploadPhotos(a); err != nil {
+		return false, err
+	}
 	err = e.write(ctx, a, func(t *txn) error {
 		hh, err := t.photoHousehold(p.HouseholdID)
 		if err != nil {
@@ -254,4 +260,14 @@ func (t *txn) hasFiling(f syncproto.PhotoFiling) (bool, error) {
 	}
 	_, cur, err := t.filing(f.SHA256, hh.ID, f.Kind)
 	return cur != nil && !cur.Deleted, err
+}
+
+// mayUploadPhotos refuses roles that may not add to a household's file (the
+// village committee reads only, and a commitment photo unlocks submit).
+// Code forbidden.
+func mayUploadPhotos(a *server.Actor) error {
+	if !a.HasAny(server.PhotoUploadRoles...) {
+		return server.Errorf(syncproto.CodeForbidden, "your role may not add photos to a household's file")
+	}
+	return nil
 }

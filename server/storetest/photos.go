@@ -46,6 +46,13 @@ func testPhotoRecordIsSyncedAndScoped(t *testing.T, newEnv NewEnv) {
 	wantPhotoCode(t, err, syncproto.CodeUnknownHousehold)
 	_, err = records.CheckPhotoUpload(ctx, a3, sha, "hh1")
 	wantPhotoCode(t, err, syncproto.CodeOutOfScope)
+	// The read-only village committee adds nothing to the file (a
+	// commitment photo would unlock submit).
+	committee := env.Actor("committee1", "tab-c")
+	_, err = records.CheckPhotoUpload(ctx, committee, sha, "hh1")
+	wantPhotoCode(t, err, syncproto.CodeForbidden)
+	_, err = records.AddPhoto(ctx, committee, server.Photo{SHA256: sha, HouseholdID: "hh1", Kind: "commitment", UploadedBy: committee.UserID})
+	wantPhotoCode(t, err, syncproto.CodeForbidden)
 
 	p := server.Photo{SHA256: sha, HouseholdID: "hh1", Kind: "house", Width: 3000, Height: 4000,
 		TakenAt: "2024-05-01T10:11:12+08:00", GPS: &syncproto.PhotoGPS{Lat: 30.25, Lon: 120.5}, UploadedBy: a1.UserID, Filename: "IMG_0001.jpg"}
