@@ -92,6 +92,8 @@ var suite = []struct {
 	// One picture, several filings (photo_filings.go).
 	{"PhotoFiledUnderTwoHouseholds", testPhotoFiledUnderTwoHouseholds},
 	{"PhotoMissingIsScopedToTheCaller", testPhotoMissingIsScopedToTheCaller},
+	// Village positions and evidence flags (photo_evidence.go).
+	{"AdminSetsVillagePosition", testAdminSetsVillagePosition},
 
 	// Units, users, relatives, sessions, audit (identity.go, auth.go).
 	{"SubtreeDoesNotMatchPrefixSiblings", testSubtreeDoesNotMatchPrefixSiblings},
