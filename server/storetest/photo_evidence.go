@@ -1,11 +1,18 @@
 package storetest
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"math"
 	"net/http"
+	"reflect"
 	"testing"
+	"time"
 
+	"github.com/ruhu-org/ruhu/server/engine"
 	"github.com/ruhu-org/ruhu/server/ruhutest"
 	"github.com/ruhu-org/ruhu/syncproto"
+	"github.com/ruhu-org/ruhu/syncproto/exif"
 )
 
 // Issue #16, part 2: village positions from the admin API, and the
@@ -83,5 +90,89 @@ func testAdminSetsVillagePosition(t *testing.T, newEnv NewEnv) {
 	wantProblem(t, st, body, http.StatusForbidden, syncproto.CodeForbidden)
 	if u := unitOf(t, admin, "t2-v1"); u.Lat != nil {
 		t.Fatalf("t2-v1 got a position: %+v", u)
+	}
+}
+
+// exifJPEG is testJPEG(seed) carrying capture time taken (none when zero)
+// and position gps (none when nil) in its EXIF.
+func exifJPEG(t testing.TB, seed uint8, taken time.Time, gps *exif.GPS) ([]byte, string) {
+	t.Helper()
+	plain, _ := testJPEG(t, seed)
+	data := exif.Insert(plain, exif.Segment(taken, gps))
+	sum := sha256.Sum256(data)
+	return data, hex.EncodeToString(sum[:])
+}
+
+// north returns the position d metres due north of p.
+func north(p syncproto.UnitPosition, d float64) *exif.GPS {
+	return &exif.GPS{Lat: *p.Lat + d/111195, Lon: *p.Lng}
+}
+
+func testPhotoEvidenceFlags(t *testing.T, newEnv NewEnv) {
+	env := newEnv(t)
+	setPosition(env.Login("admin", "dev-admin"), "t1-v1", village, http.StatusOK)
+	w1 := env.Login("worker1", "tab-01")
+	push1(w1, ruhutest.Upsert(hhs, "hh1", 0, ruhutest.Household("t1-v1", 1)))
+	push1(w1, ruhutest.Upsert(hhs, "hh2", 0, ruhutest.Household("t1-v1", 2)))
+	push1(w1, ruhutest.Upsert(syncproto.CollInvestigations, "inv1", 0, map[string]any{"household_id": "hh1", "date": "2024-05-01"}))
+	cst := time.FixedZone("CST", 8*3600)
+	visit := time.Date(2024, 5, 1, 10, 0, 0, 0, cst)
+	at := &exif.GPS{Lat: *village.Lat, Lon: *village.Lng}
+
+	type want struct {
+		flags []any
+		dist  any // float64 metres (± 1 %), or nil for none
+	}
+	scenarios := []struct {
+		name      string
+		household string
+		taken     time.Time
+		gps       *exif.GPS
+		want      want
+	}{
+		{"10 km away", "hh1", visit, north(village, 10000), want{[]any{syncproto.PhotoFlagFarFromVillage}, 10000.0}},
+		{"at the village", "hh1", visit.AddDate(0, 0, 2), at, want{[]any{}, 0.0}},
+		{"2.5 km away", "hh1", visit, north(village, 2500), want{[]any{}, 2500.0}},
+		{"90 days before the investigation", "hh1", visit.AddDate(0, 0, -90), at,
+			want{[]any{syncproto.PhotoFlagOffInvestigationDate}, 0.0}},
+		{"30 days after the investigation", "hh1", visit.AddDate(0, 0, 30), at, want{[]any{}, 0.0}},
+		{"household without investigation", "hh2", visit.AddDate(-3, 0, 0), at, want{[]any{}, 0.0}},
+		{"no EXIF", "hh1", time.Time{}, nil,
+			want{[]any{syncproto.PhotoFlagNoPosition, syncproto.PhotoFlagNoCaptureTime}, nil}},
+	}
+	for i, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			data, sha := exifJPEG(t, uint8(40+i), sc.taken, sc.gps)
+			if got := upload(t, w1, data, sha, sc.household, "house"); got != http.StatusNoContent {
+				t.Fatalf("upload: status %d", got)
+			}
+			state, _ := stateOf(w1, "")
+			f := fieldsOf(t, live(t, state, syncproto.CollPhotos, sha))
+			if !reflect.DeepEqual(f["flags"], sc.want.flags) {
+				t.Errorf("flags %v, want %v", f["flags"], sc.want.flags)
+			}
+			d, ok := f["distance_m"].(float64)
+			switch w, _ := sc.want.dist.(float64); {
+			case sc.want.dist == nil && f["distance_m"] != nil:
+				t.Errorf("distance_m %v, want none", f["distance_m"])
+			case sc.want.dist != nil && (!ok || math.Abs(d-w) > 0.01*w+1):
+				t.Errorf("distance_m %v, want %v", f["distance_m"], w)
+			}
+			if au := auditOf(t, env, syncproto.CollPhotos, sha); len(au) != 1 ||
+				!reflect.DeepEqual(detailOf(t, au[0])["flags"], sc.want.flags) {
+				t.Errorf("audit %+v, want flags %v", au, sc.want.flags)
+			}
+		})
+	}
+
+	// The county may widen the limit: 10 km away is then near enough.
+	setSetting(t, env, engine.SettingPhotoMaxDistanceKm, "12")
+	data, sha := exifJPEG(t, 90, visit, north(village, 10000))
+	if got := upload(t, w1, data, sha, "hh1", "house"); got != http.StatusNoContent {
+		t.Fatalf("upload: status %d", got)
+	}
+	state, _ := stateOf(w1, "")
+	if f := fieldsOf(t, live(t, state, syncproto.CollPhotos, sha)); !reflect.DeepEqual(f["flags"], []any{}) {
+		t.Fatalf("with photo.max_distance_km 12, flags %v", f["flags"])
 	}
 }

@@ -94,6 +94,7 @@ var suite = []struct {
 	{"PhotoMissingIsScopedToTheCaller", testPhotoMissingIsScopedToTheCaller},
 	// Village positions and evidence flags (photo_evidence.go).
 	{"AdminSetsVillagePosition", testAdminSetsVillagePosition},
+	{"PhotoEvidenceFlags", testPhotoEvidenceFlags},
 
 	// Units, users, relatives, sessions, audit (identity.go, auth.go).
 	{"SubtreeDoesNotMatchPrefixSiblings", testSubtreeDoesNotMatchPrefixSiblings},
