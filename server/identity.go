@@ -116,6 +116,15 @@ type Unit struct {
 	Name     string
 	Level    string
 	Path     string
+	// Position is where a village lies, set by the admin (nil when unset):
+	// photos taken far from it are flagged.
+	Position *Position
+}
+
+// Position is a point on the earth in WGS-84 degrees; south and west are
+// negative.
+type Position struct {
+	Lat, Lng float64
 }
 
 // ParentLevel returns the level a unit of the given level must hang under,

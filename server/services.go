@@ -47,6 +47,9 @@ type AuthStore interface {
 type AdminService interface {
 	CreateUnit(ctx context.Context, a *Actor, u syncproto.Unit) (*syncproto.Unit, error)
 	ListUnits(ctx context.Context, a *Actor) ([]syncproto.Unit, error)
+	// SetUnitPosition sets where a unit of the admin's subtree lies.
+	// Codes: forbidden, not_found, validation_failed.
+	SetUnitPosition(ctx context.Context, a *Actor, id string, p syncproto.UnitPosition) (*syncproto.Unit, error)
 	CreateUser(ctx context.Context, a *Actor, req syncproto.CreateUserRequest, passwordHash string) (*syncproto.UserDetail, error)
 	ListUsers(ctx context.Context, a *Actor) ([]syncproto.UserDetail, error)
 	// SetUserDisabled disables a user (ending their sessions) or enables

@@ -49,6 +49,9 @@ type Tx interface {
 	Units(path string) ([]Unit, error)
 	// InsertUnit adds a unit (ErrExists when the id is taken).
 	InsertUnit(u Unit, at time.Time) error
+	// SetUnitPosition sets the position of unit id of the transaction's
+	// county; ok false when there is no such unit.
+	SetUnitPosition(id string, p Position) (ok bool, err error)
 
 	// NextVersion takes the next value of the county's version sequence.
 	NextVersion() (int64, error)

@@ -60,6 +60,18 @@ type Unit struct {
 	ParentID string `json:"parent_id,omitempty"`
 	Name     string `json:"name"`
 	Level    string `json:"level"`
+	// Lat and Lng are the unit's position (WGS-84 degrees) when the admin
+	// set one (PUT /v1/admin/units/{id}/position): a village's is the
+	// reference of the photos' far_from_village check.
+	Lat *float64 `json:"lat,omitempty"`
+	Lng *float64 `json:"lng,omitempty"`
+}
+
+// UnitPosition is the body of PUT /v1/admin/units/{id}/position: latitude
+// in [-90, 90], longitude in [-180, 180], both required.
+type UnitPosition struct {
+	Lat *float64 `json:"lat"`
+	Lng *float64 `json:"lng"`
 }
 
 // UnitList is the body of GET /v1/admin/units.

@@ -43,12 +43,17 @@ type PhotoFields struct {
 // Evidence flags of a photo record.
 const (
 	// PhotoFlagFarFromVillage: taken farther from the household's village
-	// than the county's photo_max_distance_km.
+	// than the county's setting photo.max_distance_km (default 3).
 	PhotoFlagFarFromVillage = "far_from_village"
-	// PhotoFlagOffInvestigationDate: taken more than the county's
-	// photo_max_days_off days before or after every investigation date of
-	// the household.
+	// PhotoFlagOffInvestigationDate: taken more than the county's setting
+	// photo.max_days_off (default 30) days before or after every
+	// investigation date of the household (none when it has no dated
+	// investigation yet).
 	PhotoFlagOffInvestigationDate = "off_investigation_date"
+	// PhotoFlagNoPosition: the photo carries no GPS position.
+	PhotoFlagNoPosition = "no_position"
+	// PhotoFlagNoCaptureTime: the photo carries no capture time.
+	PhotoFlagNoCaptureTime = "no_capture_time"
 )
 
 // PhotoFilingID is the record id of a filing of content sha under

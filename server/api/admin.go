@@ -29,6 +29,18 @@ func (s *Server) listUnits(c echo.Context) error {
 	return c.JSON(http.StatusOK, syncproto.UnitList{Units: units})
 }
 
+func (s *Server) setUnitPosition(c echo.Context) error {
+	var req syncproto.UnitPosition
+	if err := s.bind(c, &req); err != nil {
+		return err
+	}
+	u, err := s.deps.Admin.SetUnitPosition(c.Request().Context(), actorOf(c), c.Param("id"), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
 func (s *Server) createUser(c echo.Context) error {
 	var req syncproto.CreateUserRequest
 	if err := s.bind(c, &req); err != nil {

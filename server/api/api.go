@@ -132,6 +132,7 @@ func (s *Server) routes() {
 	admin := []echo.MiddlewareFunc{authed, requireRole(syncproto.RoleAdmin)}
 	v1.POST("/admin/units", s.createUnit, admin...)
 	v1.GET("/admin/units", s.listUnits, admin...)
+	v1.PUT("/admin/units/:id/position", s.setUnitPosition, admin...)
 	v1.POST("/admin/users", s.createUser, admin...)
 	v1.GET("/admin/users", s.listUsers, admin...)
 	v1.POST("/admin/users/:id/disable", s.disableUser, admin...)

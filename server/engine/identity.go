@@ -25,7 +25,11 @@ func requireAdmin(a *server.Actor) error {
 }
 
 func unitWire(u *server.Unit) *syncproto.Unit {
-	return &syncproto.Unit{ID: u.ID, ParentID: u.ParentID, Name: u.Name, Level: u.Level}
+	w := &syncproto.Unit{ID: u.ID, ParentID: u.ParentID, Name: u.Name, Level: u.Level}
+	if p := u.Position; p != nil {
+		w.Lat, w.Lng = &p.Lat, &p.Lng
+	}
+	return w
 }
 
 // system is the actor of writes made from the command line.

@@ -25,14 +25,19 @@ func (t *tx) Units(path string) ([]server.Unit, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.pg.Query(t.ctx, `SELECT id, coalesce(parent_id, ''), name, level, path FROM units
+	rows, err := t.pg.Query(t.ctx, `SELECT id, coalesce(parent_id, ''), name, level, path, lat, lng FROM units
 		WHERE county_id = ANY($1) AND starts_with(path, $2) ORDER BY path`, counties, path)
 	if err != nil {
 		return nil, fmt.Errorf("list units: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (server.Unit, error) {
 		var u server.Unit
-		return u, row.Scan(&u.ID, &u.ParentID, &u.Name, &u.Level, &u.Path)
+		var lat, lng *float64
+		err := row.Scan(&u.ID, &u.ParentID, &u.Name, &u.Level, &u.Path, &lat, &lng)
+		if lat != nil && lng != nil {
+			u.Position = &server.Position{Lat: *lat, Lng: *lng}
+		}
+		return u, err
 	})
 	return out, wrap("list units", err)
 }
@@ -48,6 +53,13 @@ func (t *tx) InsertUnit(u server.Unit, at time.Time) error {
 		INSERT INTO units (county_id, id, parent_id, name, level, path, created_at)
 		SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM n) ON CONFLICT DO NOTHING`,
 		t.county, u.ID, nullString(u.ParentID), u.Name, u.Level, u.Path, at)
+}
+
+// SetUnitPosition sets the position of a unit of the transaction's county.
+func (t *tx) SetUnitPosition(id string, p server.Position) (bool, error) {
+	n, err := t.exec("set position of unit "+id, `UPDATE units SET lat = $3, lng = $4
+		WHERE county_id = $1 AND id = $2`, t.county, id, p.Lat, p.Lng)
+	return n > 0, err
 }
 
 // Setting reads a server-wide settings value; ok false when unset.

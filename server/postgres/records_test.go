@@ -214,6 +214,10 @@ func TestReadTxRefusesWrites(t *testing.T) {
 			"AppendAudit": tx.AppendAudit(server.AuditEntry{Action: "x"}),
 			"SetSetting":  tx.SetSetting("k", "v"),
 			"InsertUnit":  tx.InsertUnit(server.Unit{ID: "c", Path: "/c/"}, t0),
+			"SetUnitPosition": func() error {
+				_, err := tx.SetUnitPosition("c", server.Position{})
+				return err
+			}(),
 		} {
 			if !errors.Is(err, errReadOnly) {
 				t.Errorf("%s in a read transaction = %v, want errReadOnly", name, err)

@@ -21,7 +21,7 @@ func exists(err error) error {
 
 // Units implements server.Tx.
 func (t *tx) Units(path string) ([]server.Unit, error) {
-	rows, err := t.query(`SELECT id, coalesce(parent_id, ''), name, level, path FROM units
+	rows, err := t.query(`SELECT id, coalesce(parent_id, ''), name, level, path, lat, lng FROM units
 		WHERE substr(path, 1, length(?)) = ? ORDER BY path`, path, path)
 	if err != nil {
 		return nil, err
@@ -30,8 +30,12 @@ func (t *tx) Units(path string) ([]server.Unit, error) {
 	var out []server.Unit
 	for rows.Next() {
 		var u server.Unit
-		if err := rows.Scan(&u.ID, &u.ParentID, &u.Name, &u.Level, &u.Path); err != nil {
+		var lat, lng sql.NullFloat64
+		if err := rows.Scan(&u.ID, &u.ParentID, &u.Name, &u.Level, &u.Path, &lat, &lng); err != nil {
 			return nil, err
+		}
+		if lat.Valid && lng.Valid {
+			u.Position = &server.Position{Lat: lat.Float64, Lng: lng.Float64}
 		}
 		out = append(out, u)
 	}
@@ -46,6 +50,23 @@ func (t *tx) InsertUnit(u server.Unit, at time.Time) error {
 	}
 	return exists(t.exec(`INSERT INTO units (id, parent_id, name, level, path, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		u.ID, parent, u.Name, u.Level, u.Path, ts(at)))
+}
+
+// SetUnitPosition implements server.Tx.
+func (t *tx) SetUnitPosition(id string, p server.Position) (bool, error) {
+	if t.readOnly {
+		return false, errReadOnly
+	}
+	s, err := t.stmt(`UPDATE units SET lat = ?, lng = ? WHERE id = ?`)
+	if err != nil {
+		return false, err
+	}
+	res, err := s.ExecContext(t.ctx, p.Lat, p.Lng, id)
+	if err != nil {
+		return false, fmt.Errorf("set position of unit %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 const userCols = `u.id, u.username, u.display_name, u.unit_id, n.path, u.id_number, u.password_hash, u.disabled, u.created_at,

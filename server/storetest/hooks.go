@@ -36,6 +36,14 @@ func requireCommitment(t testing.TB, env *ruhutest.Env, on bool) {
 	}
 }
 
+// setSetting sets a county setting as the county admin.
+func setSetting(t testing.TB, env *ruhutest.Env, key, value string) {
+	t.Helper()
+	if err := env.App.Engine.SetSetting(context.Background(), env.Actor("admin", "storetest"), key, value); err != nil {
+		t.Fatalf("set %s: %v", key, err)
+	}
+}
+
 // verifyAudit recomputes the whole audit chain and returns the number of
 // rows read (every row when intact) and whether a row does not verify.
 func verifyAudit(t testing.TB, env *ruhutest.Env) (rows int64, broken bool) {

@@ -92,6 +92,9 @@ var suite = []struct {
 	// One picture, several filings (photo_filings.go).
 	{"PhotoFiledUnderTwoHouseholds", testPhotoFiledUnderTwoHouseholds},
 	{"PhotoMissingIsScopedToTheCaller", testPhotoMissingIsScopedToTheCaller},
+	// Village positions and evidence flags (photo_evidence.go).
+	{"AdminSetsVillagePosition", testAdminSetsVillagePosition},
+	{"PhotoEvidenceFlags", testPhotoEvidenceFlags},
 
 	// Units, users, relatives, sessions, audit (identity.go, auth.go).
 	{"SubtreeDoesNotMatchPrefixSiblings", testSubtreeDoesNotMatchPrefixSiblings},
