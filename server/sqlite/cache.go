@@ -183,22 +183,11 @@ func (t *tx) prefetchIDs(coll string, set map[string]bool) error {
 // findRecordsUncached loads records into the cache, replacing the
 // known-absent marks prefetch sets.
 func (t *tx) findRecordsUncached(where string, args ...any) ([]*server.Record, error) {
-	rows, err := t.query(`SELECT `+recordCols+` FROM records WHERE `+where+` ORDER BY version`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find records: %w", err)
-	}
-	defer rows.Close()
-	var out []*server.Record
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, err
-		}
+	return t.scanRecords(func(r *server.Record) *server.Record {
 		k := recKey(r.Collection, r.ID)
 		t.cache[k], t.dbVersion[k] = r, r.Version
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r
+	}, where, args...)
 }
 
 func (t *tx) prefetchHeads(set map[string]bool) error {

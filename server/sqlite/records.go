@@ -35,6 +35,12 @@ func scanRecord(sc interface{ Scan(...any) error }) (*server.Record, error) {
 // findRecords loads the records matching a WHERE clause, in version order,
 // returning the cached copy of each.
 func (t *tx) findRecords(where string, args ...any) ([]*server.Record, error) {
+	return t.scanRecords(t.cached, where, args...)
+}
+
+// scanRecords runs a query on records and passes each record read through
+// keep, which returns the copy to use.
+func (t *tx) scanRecords(keep func(*server.Record) *server.Record, where string, args ...any) ([]*server.Record, error) {
 	rows, err := t.query(`SELECT `+recordCols+` FROM records WHERE `+where+` ORDER BY version`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find records: %w", err)
@@ -46,7 +52,7 @@ func (t *tx) findRecords(where string, args ...any) ([]*server.Record, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, t.cached(r))
+		out = append(out, keep(r))
 	}
 	return out, rows.Err()
 }

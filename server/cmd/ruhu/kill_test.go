@@ -213,20 +213,7 @@ func loginAs(t *testing.T, url, username, device string) string {
 }
 
 func pushHTTP(url, token string, ms []syncproto.Mutation) (*syncproto.PushResponse, error) {
-	body, _ := json.Marshal(syncproto.PushRequest{DeviceID: "kill-dev", Mutations: ms})
-	req, _ := http.NewRequest(http.MethodPost, url+"/v1/sync/push", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("push: status %d", res.StatusCode)
-	}
-	var out syncproto.PushResponse
-	return &out, json.NewDecoder(res.Body).Decode(&out)
+	return pushDevice(url, token, "kill-dev", ms)
 }
 
 func assertCount(t *testing.T, dbPath, query string, want int) {
