@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -83,11 +85,68 @@ type AuditBreak struct {
 }
 
 // ChainVerifier checks audit rows of one or more chains, fed in chain
-// order per county.
+// order per county. With Anchor set it also checks that the chain still
+// holds that head exactly (a head kept elsewhere: the daily report, the
+// county server), which catches a log re-chained after an edit or cut
+// below its newest rows.
 type ChainVerifier struct {
-	heads map[string]AuditRow
-	Rows  int64
-	Break *AuditBreak
+	heads  map[string]AuditRow
+	Rows   int64
+	Break  *AuditBreak
+	Anchor *AuditHead
+	found  bool
+}
+
+// AuditHead names the newest row of a county's chain: its number and hash.
+type AuditHead struct {
+	County string
+	Seq    int64
+	Hash   string
+}
+
+// String is the head's one-line token, "<rows>:<hash>", prefixed with
+// "<county>/" when the county is named.
+func (h AuditHead) String() string {
+	t := strconv.FormatInt(h.Seq, 10) + ":" + h.Hash
+	if h.County != "" {
+		return h.County + "/" + t
+	}
+	return t
+}
+
+// ParseAuditHead reads a token made by AuditHead.String.
+func ParseAuditHead(token string) (AuditHead, error) {
+	var h AuditHead
+	rest := token
+	if i := strings.LastIndex(token, "/"); i >= 0 {
+		h.County, rest = token[:i], token[i+1:]
+	}
+	seq, hash, ok := strings.Cut(rest, ":")
+	n, err := strconv.ParseInt(seq, 10, 64)
+	if !ok || err != nil || n < 1 || len(hash) != 64 {
+		return h, fmt.Errorf("audit head %q: want <rows>:<64 hex digits>, optionally after <county>/", token)
+	}
+	h.Seq, h.Hash = n, strings.ToLower(hash)
+	return h, nil
+}
+
+// Heads returns the newest row of each chain read so far.
+func (v *ChainVerifier) Heads() []AuditHead {
+	out := make([]AuditHead, 0, len(v.heads))
+	for c, r := range v.heads {
+		out = append(out, AuditHead{County: c, Seq: r.Seq, Hash: r.Hash})
+	}
+	slices.SortFunc(out, func(a, b AuditHead) int { return strings.Compare(a.County, b.County) })
+	return out
+}
+
+// Finish reports an anchor the chain no longer reaches; call it after the
+// last row.
+func (v *ChainVerifier) Finish() {
+	if v.Break == nil && v.Anchor != nil && !v.found {
+		v.Break = &AuditBreak{v.Anchor.County, v.Anchor.Seq,
+			fmt.Sprintf("the chain no longer reaches the anchored head %s: rows were cut", v.Anchor)}
+	}
 }
 
 // Add checks the next row; after the first break it does nothing.
@@ -111,6 +170,11 @@ func (v *ChainVerifier) Add(r AuditRow) {
 		v.Break = &AuditBreak{r.County, r.Seq, "prev_hash does not match the previous row's hash"}
 	case RowHash(prevHash, r) != r.Hash:
 		v.Break = &AuditBreak{r.County, r.Seq, "row content does not match its hash (edited)"}
+	case v.Anchor != nil && r.County == v.Anchor.County && r.Seq == v.Anchor.Seq:
+		v.found = true
+		if r.Hash != v.Anchor.Hash {
+			v.Break = &AuditBreak{r.County, r.Seq, "the row differs from the anchored head: the log was rewritten and re-chained"}
+		}
 	}
 	v.heads[r.County] = r
 }

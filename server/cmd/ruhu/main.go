@@ -47,7 +47,8 @@ const usage = `usage:
   ruhu serve [--data DIR] [--db URL] [--addr HOST:PORT] [--trusted-proxy CIDR]... [--max-conns-per-addr N]
   ruhu init --data DIR [--db URL] --county-id ID --county-name NAME --admin USERNAME   (admin password: first line of stdin)
   ruhu demo [--data DIR] [--db URL]
-  ruhu audit verify [--data DIR] [--db URL]
+  ruhu audit head [--data DIR] [--db URL]
+  ruhu audit verify [--data DIR] [--db URL] [--head TOKEN]
 
 --db postgres://… (env RUHU_DATABASE_URL) keeps the database in PostgreSQL, shared by
 several ruhu serve processes; --data still holds the photo store and uploads`
@@ -64,10 +65,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	case "demo":
 		return demoCmd(ctx, args[1:], stdout)
 	case "audit":
-		if len(args) < 2 || args[1] != "verify" {
-			return 2, errors.New(usage)
+		switch {
+		case len(args) >= 2 && args[1] == "verify":
+			return auditVerify(ctx, args[2:], stdout)
+		case len(args) >= 2 && args[1] == "head":
+			return auditHead(ctx, args[2:], stdout)
 		}
-		return auditVerify(ctx, args[2:], stdout)
+		return 2, errors.New(usage)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return 0, nil
@@ -185,24 +189,68 @@ func auditVerify(ctx context.Context, args []string, stdout io.Writer) (int, err
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	data := dataFlag(fs)
 	dbURL := dbFlag(fs)
+	head := fs.String("head", "", "a head token printed earlier by 'ruhu audit head': the chain must still hold it exactly")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}
-	db, err := openExisting(ctx, *data, *dbURL)
-	if err != nil {
-		return 1, err
+	var anchor *server.AuditHead
+	if *head != "" {
+		h, err := server.ParseAuditHead(*head)
+		if err != nil {
+			return 2, err
+		}
+		anchor = &h
 	}
-	defer db.Close()
-	n, brk, err := engine.New(db).VerifyAudit(ctx)
-	if err != nil {
-		return 1, err
+	v, code, err := checkAudit(ctx, *data, *dbURL, anchor)
+	if err != nil || code != 0 {
+		return code, err
 	}
-	if brk != nil {
-		fmt.Fprintf(stdout, "audit chain BROKEN at row %d%s: %s (%d rows read)\n", brk.Seq, countyNote(brk.County), brk.Reason, n)
+	if brk := v.Break; brk != nil {
+		fmt.Fprintf(stdout, "audit chain BROKEN at row %d%s: %s (%d rows read)\n", brk.Seq, countyNote(brk.County), brk.Reason, v.Rows)
 		return 3, nil
 	}
-	fmt.Fprintf(stdout, "audit chain intact: %d rows verified\n", n)
+	fmt.Fprintf(stdout, "audit chain intact: %d rows verified\n", v.Rows)
+	if anchor != nil {
+		fmt.Fprintf(stdout, "anchored head %s is in the chain\n", anchor)
+	}
 	return 0, nil
+}
+
+// auditHead prints the head token of each chain, one line each: kept
+// elsewhere (the daily report, the county server), it lets 'audit verify
+// --head' prove later that no row was rewritten or cut.
+func auditHead(ctx context.Context, args []string, stdout io.Writer) (int, error) {
+	fs := flag.NewFlagSet("audit head", flag.ContinueOnError)
+	data := dataFlag(fs)
+	dbURL := dbFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2, err
+	}
+	v, code, err := checkAudit(ctx, *data, *dbURL, nil)
+	if err != nil || code != 0 {
+		return code, err
+	}
+	if brk := v.Break; brk != nil {
+		return 3, fmt.Errorf("audit chain BROKEN at row %d%s: %s; no head to anchor", brk.Seq, countyNote(brk.County), brk.Reason)
+	}
+	for _, h := range v.Heads() {
+		fmt.Fprintln(stdout, h)
+	}
+	return 0, nil
+}
+
+// checkAudit opens the database and verifies its chains.
+func checkAudit(ctx context.Context, data, dbURL string, anchor *server.AuditHead) (*server.ChainVerifier, int, error) {
+	db, err := openExisting(ctx, data, dbURL)
+	if err != nil {
+		return nil, 1, err
+	}
+	defer db.Close()
+	v, err := engine.New(db).CheckAudit(ctx, anchor)
+	if err != nil {
+		return nil, 1, err
+	}
+	return v, 0, nil
 }
 
 // openExisting opens the database without creating one: opening a missing
