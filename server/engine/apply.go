@@ -217,11 +217,9 @@ func (t *txn) touchInvestigation(id string) error {
 	if err != nil || inv == nil {
 		return err
 	}
-	v, err := t.nextVersion()
-	if err != nil {
+	if err := t.bump(inv); err != nil {
 		return err
 	}
-	inv.Version = v
 	return t.save(inv)
 }
 
@@ -267,12 +265,10 @@ func (t *txn) delete(m *syncproto.Mutation, cur *server.Record, res syncproto.Mu
 		return t.wholeConflict(res, cur, syncproto.KindDeleteEdit, "", cur.FieldsJSON(), json.RawMessage("null"),
 			"the record changed on the server after the device last saw it; the delete was not applied")
 	}
-	v, err := t.nextVersion()
-	if err != nil {
+	if err := t.bump(cur); err != nil {
 		return res, "", err
 	}
 	cur.Deleted = true
-	cur.Version = v
 	cur.DedupeKey = ""
 	if err := t.save(cur); err != nil {
 		return res, "", err

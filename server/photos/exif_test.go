@@ -1,11 +1,30 @@
 package photos
 
 import (
+	"github.com/ruhu-org/ruhu/syncproto/exif"
+
 	"bytes"
 	"encoding/binary"
 	"image/color"
 	"math"
 	"testing"
+)
+
+// Tags and types the tests build EXIF blocks with.
+const (
+	tagOrientation        = exif.TagOrientation
+	tagExifIFD            = exif.TagExifIFD
+	tagGPSIFD             = exif.TagGPSIFD
+	tagDateTimeOriginal   = exif.TagDateTimeOriginal
+	tagOffsetTimeOriginal = exif.TagOffsetTimeOriginal
+	tagGPSLatitudeRef     = exif.TagGPSLatitudeRef
+	tagGPSLatitude        = exif.TagGPSLatitude
+	tagGPSLongitudeRef    = exif.TagGPSLongitudeRef
+	tagGPSLongitude       = exif.TagGPSLongitude
+	typeASCII             = exif.TypeASCII
+	typeShort             = exif.TypeShort
+	typeLong              = exif.TypeLong
+	typeRational          = exif.TypeRational
 )
 
 func TestParseExif(t *testing.T) {
