@@ -1,13 +1,13 @@
 package photos
 
 import (
-	"github.com/ruhu-org/ruhu/syncproto/exif"
-
 	"bytes"
 	"encoding/binary"
 	"image/color"
 	"math"
 	"testing"
+
+	"github.com/ruhu-org/ruhu/syncproto/exif"
 )
 
 // Tags and types the tests build EXIF blocks with.
