@@ -171,6 +171,12 @@ type Tx interface {
 	RevokeSession(id, why string, at time.Time) error
 	// RevokeUserSessions revokes every live session of a user.
 	RevokeUserSessions(userID, why string, at time.Time) error
+
+	// Case procedure.
+
+	// RecordsIn returns the live records of collection filed under any of
+	// units (their unit_id), in version order.
+	RecordsIn(collection string, units []string) ([]*Record, error)
 }
 
 // Record is a stored record: its fields with their versions (merge.Record)

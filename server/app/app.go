@@ -100,7 +100,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	h := api.New(api.Deps{Auth: as, Admin: eng, Keys: eng, Sync: eng, Conflicts: eng, Investigations: eng,
+	h := api.New(api.Deps{Auth: as, Admin: eng, Keys: eng, Sync: eng, Conflicts: eng, Investigations: eng, Cases: eng,
 		Hasher: cfg.Hasher, Ready: db.Ping, Log: cfg.Log, Uploads: up, Photos: &photos.Service{Store: store, Records: eng}})
 	a := &App{Store: db, SQLite: lite, Engine: eng, Auth: as, Uploads: up, Handler: h, swept: make(chan struct{})}
 	a.sweep(cfg.UploadExpiry)
