@@ -151,6 +151,9 @@ type Case struct {
 	// NeedsInvestigationAfter: a new investigation submitted after this
 	// time is required (set on creation, return and objection).
 	NeedsInvestigationAfter string `json:"needs_investigation_after,omitempty"`
+	// NeedsInvestigationVersion is the same moment as a version: an
+	// investigation counts when it was submitted at a later version.
+	NeedsInvestigationVersion int64 `json:"needs_investigation_version,omitempty"`
 	// ResumeState is the notice an objection interrupted.
 	ResumeState string `json:"resume_state,omitempty"`
 	// Draws holds the case's draw of each stage in its current round.
@@ -182,6 +185,9 @@ type CaseNotice struct {
 type CaseDraw struct {
 	DrawID   string `json:"draw_id"`
 	Selected bool   `json:"selected"`
+	// Version is the draw's version: a re-visit counts when its
+	// investigation was submitted at a later version.
+	Version int64 `json:"version"`
 	// DoneBy is the investigation that satisfied the draw, once found.
 	DoneBy string `json:"done_by,omitempty"`
 }
