@@ -165,12 +165,12 @@ type Case struct {
 	ExitUntil  string `json:"exit_until,omitempty"`
 	// ExitSince and PriorMonthlyFen are the start of a gradual exit and
 	// the benefit paid before it.
-	ExitSince       string `json:"exit_since,omitempty"`
-	PriorMonthlyFen int64  `json:"prior_monthly_fen,omitempty"`
-	Objections []CaseObjection `json:"objections"`
-	History    []CaseEvent     `json:"history"`
-	CreatedAt  string          `json:"created_at"`
-	CreatedBy  string          `json:"created_by"`
+	ExitSince       string          `json:"exit_since,omitempty"`
+	PriorMonthlyFen int64           `json:"prior_monthly_fen,omitempty"`
+	Objections      []CaseObjection `json:"objections"`
+	History         []CaseEvent     `json:"history"`
+	CreatedAt       string          `json:"created_at"`
+	CreatedBy       string          `json:"created_by"`
 }
 
 // CaseNotice is one public notice (公示) of a case.
