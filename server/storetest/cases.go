@@ -678,3 +678,31 @@ func containsText(s, sub string) bool {
 		return false
 	})()
 }
+
+// The village committee and the inspectors read ID numbers masked and no
+// health data; the file keepers read them whole.
+func testSensitiveFieldsMaskedPerRole(t *testing.T, newEnv NewEnv) {
+	w := newCaseWorld(t, newEnv)
+	hh := w.household(t, "t1-v1", 1)
+	w.pushApplied(t, "worker1", ruhutest.Upsert(mems, "sick", 0, map[string]any{"household_id": hh, "name": "病人",
+		"id_number": ruhutest.IDNumber(5), "relation": "配偶", "health": "尿毒症", "serious_illness": true,
+		"disability_grade": 2}))
+	for _, sc := range []struct {
+		user   string
+		masked bool
+	}{{"worker1", false}, {"reviewer1", false}, {"county", false}, {"committee1", true}, {"inspector", true}} {
+		state, _ := stateOf(w.as(sc.user), "")
+		h, m := fieldsOf(t, live(t, state, hhs, hh)), fieldsOf(t, live(t, state, mems, "sick"))
+		id, health := ruhutest.IDNumber(5), any("尿毒症")
+		if sc.masked {
+			id, health = syncproto.MaskIDNumber(id), nil
+		}
+		if m["id_number"] != id || m["health"] != health || (sc.masked && (m["serious_illness"] != nil || m["disability_grade"] != nil)) ||
+			m["name"] != "病人" {
+			t.Errorf("%s reads member %v", sc.user, m)
+		}
+		if want := ruhutest.IDNumber(1); (h["head_id_number"] == want) == sc.masked {
+			t.Errorf("%s reads head %v", sc.user, h["head_id_number"])
+		}
+	}
+}

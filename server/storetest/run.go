@@ -35,6 +35,7 @@ var suite = []struct {
 	{"CaseConflictOfInterest", testCaseConflictOfInterest},
 	{"CaseDrawIsReproducible", testCaseDrawIsReproducible},
 	{"CaseNoticeMasking", testCaseNoticeMasking},
+	{"SensitiveFieldsMaskedPerRole", testSensitiveFieldsMaskedPerRole},
 
 	// Push: replay, counters, rejections (sync_push.go, sync_reject.go).
 	{"PushReplayReturnsIdenticalResults", testPushReplayReturnsIdenticalResults},
