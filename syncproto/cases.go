@@ -90,7 +90,7 @@ const (
 	CodeNothingToDraw          = "nothing_to_draw"
 	CodeStaleCase              = "stale_case"
 	CodeInvalidPolicy          = "invalid_policy"
-	CodeBenefitNotComputed     = "benefit_not_computed"
+	CodeBenefitNotPayable      = "benefit_not_payable"
 	CodeCaseNotApproved        = "case_not_approved"
 	CodeExitNotApplicable      = "exit_not_applicable"
 	CodeCaseConflictOfInterest = CodeConflictOfInterest

@@ -723,10 +723,17 @@ func (t *txn) confirmRecheck(cr *caseRec, in syncproto.TransitionRequest) (map[s
 	if inv == nil {
 		return nil, server.Errorf(syncproto.CodeInvestigationRequired, "a re-check needs a dual-signed investigation submitted since %s", since(cr.c.NeedsInvestigationAfter))
 	}
+	prev := *cr
 	cr.c.InvestigationID = inv.ID
-	if err := t.computeBenefit(cr); err != nil {
+	res, p, err := t.benefit(cr)
+	if err != nil {
 		return nil, err
 	}
+	if res.Regime == policy.RegimeIneligible {
+		*cr = prev
+		return nil, server.Errorf(syncproto.CodeBenefitNotPayable, "on the new investigation nothing is payable (%s): start the gradual exit or close the case", res.Reason)
+	}
+	cr.c.Benefit = caseBenefit(res, p, ts(t.now))
 	t.event(cr, syncproto.ActConfirm, syncproto.StateApproved, in.Reason, inv.ID)
 	return map[string]any{"investigation_id": inv.ID}, nil
 }

@@ -30,6 +30,8 @@ type caseWorld struct {
 	// next is each user's last mutation id: a fresh login on the same
 	// device continues the device's counter (a reused id is a replay).
 	next map[string]int64
+	// wage is the head's monthly wage the next investigation records.
+	wage string
 }
 
 // signers are the demo users who sign something in the procedure.
@@ -37,7 +39,7 @@ var signers = []string{"worker1", "worker2", "committee1", "reviewer1", "inspect
 
 func newCaseWorld(t *testing.T, newEnv NewEnv) *caseWorld {
 	t.Helper()
-	w := &caseWorld{env: newEnv(t), keys: map[string]sigKey{}, next: map[string]int64{}}
+	w := &caseWorld{env: newEnv(t), keys: map[string]sigKey{}, next: map[string]int64{}, wage: "100.00"}
 	requireCommitment(t, w.env, false)
 	for _, u := range signers {
 		w.keys[u] = registerKey(w.as(u), 1)
@@ -98,7 +100,7 @@ func (w *caseWorld) investigate(t *testing.T, hh, user, cosigner string) string 
 	inv := w.id("inv")
 	w.pushApplied(t, user, ruhutest.Upsert(invs, inv, 0, map[string]any{"household_id": hh,
 		"date": w.env.Now().Format(time.DateOnly), "findings": "入户核实",
-		"income_items": []map[string]any{{"member_id": hh + "-head", "type": "wage", "amount": "100.00"}}}))
+		"income_items": []map[string]any{{"member_id": hh + "-head", "type": "wage", "amount": w.wage}}}))
 	w.signRecord(t, invs, inv, user)
 	w.signRecord(t, invs, inv, cosigner)
 	st, b := w.as(user).Do(http.MethodPost, "/v1/investigations/"+inv+"/submit", nil)
@@ -456,6 +458,9 @@ func testCaseTransitionMatrix(t *testing.T, newEnv NewEnv) {
 		case syncproto.ActTownshipApprove, syncproto.ActCountyApprove:
 			return syncproto.CodeDrawRequired
 		case syncproto.ActStartExit:
+			if state == syncproto.StateRecheck {
+				return syncproto.CodeInvestigationRequired
+			}
 			return syncproto.CodeExitNotApplicable
 		}
 		return ""
@@ -704,5 +709,99 @@ func testSensitiveFieldsMaskedPerRole(t *testing.T, newEnv NewEnv) {
 		if want := ruhutest.IDNumber(1); (h["head_id_number"] == want) == sc.masked {
 			t.Errorf("%s reads head %v", sc.user, h["head_id_number"])
 		}
+	}
+}
+
+// toApproved takes a new household's case through every step to approved.
+func (w *caseWorld) toApproved(t *testing.T, head int) (caseID, hh string) {
+	t.Helper()
+	caseID, hh = w.toTownshipReview(t, head)
+	w.draw(t, "reviewer1", "t1", syncproto.DrawTownship, "")
+	w.env.Advance(time.Second)
+	w.investigate(t, hh, "reviewer1", "worker1")
+	w.step(t, "reviewer1", caseID, syncproto.ActTownshipApprove, "", "")
+	w.env.Advance(5 * day)
+	w.step(t, "reviewer1", caseID, syncproto.ActCloseNotice, "", "")
+	w.draw(t, "county", "demo-county", syncproto.DrawCounty, "")
+	w.env.Advance(time.Second)
+	w.investigate(t, hh, "inspector", "worker1")
+	w.step(t, "county", caseID, syncproto.ActCountyApprove, "", "")
+	w.env.Advance(5 * day)
+	w.step(t, "county", caseID, syncproto.ActCloseNotice, "", "")
+	return caseID, hh
+}
+
+// After approval: a re-check needs a new investigation and computes the
+// benefit again; income above the standard and below twice it starts the
+// gradual exit (18 months by default); a stale step is refused; a county
+// policy version changes the numbers from its effective date on.
+func testCaseRecheckExitAndPolicy(t *testing.T, newEnv NewEnv) {
+	w := newCaseWorld(t, newEnv)
+	id, hh := w.toApproved(t, 1)
+	c := w.getCase(t, "county", id)
+	// Default rural standard 375.00, one member earning 100.00: 275.00,
+	// plus nothing for a 66-year-old without illness.
+	if c.Benefit.Monthly != 27500 || c.Benefit.PerCapitaIncome != 10000 || c.Benefit.Standard != 37500 {
+		t.Fatalf("benefit %+v", c.Benefit)
+	}
+	w.stepReq(t, "county", id, syncproto.TransitionRequest{Action: syncproto.ActStartExit, ExpectedVersion: c.Version - 1}, syncproto.CodeStaleCase)
+	w.step(t, "county", id, syncproto.ActStartExit, "", syncproto.CodeExitNotApplicable)
+	c = w.step(t, "reviewer1", id, syncproto.ActStartRecheck, "年度复核", "")
+	w.step(t, "county", id, syncproto.ActConfirm, "", syncproto.CodeInvestigationRequired)
+	w.step(t, "county", id, syncproto.ActStartExit, "", syncproto.CodeInvestigationRequired)
+	w.env.Advance(time.Second)
+	w.wage = "200.00"
+	w.investigate(t, hh, "worker1", "worker2")
+	c = w.step(t, "county", id, syncproto.ActConfirm, "", "")
+	if c.State != syncproto.StateApproved || c.Benefit.Monthly != 17500 {
+		t.Fatalf("confirmed %+v %+v", c, c.Benefit)
+	}
+	c = w.step(t, "reviewer1", id, syncproto.ActStartRecheck, "收入变化", "")
+	w.env.Advance(time.Second)
+	w.wage = "500.00"
+	w.investigate(t, hh, "worker1", "worker2")
+	w.step(t, "county", id, syncproto.ActConfirm, "", syncproto.CodeBenefitNotPayable)
+	c = w.step(t, "county", id, syncproto.ActStartExit, "收入超过标准", "")
+	if c.State != syncproto.StateExiting || c.ExitUntil != w.env.Now().AddDate(0, 18, 0).Format(time.DateOnly) ||
+		c.Benefit.Regime != "gradual_exit" || c.PriorMonthlyFen != 17500 || c.Benefit.Monthly <= 0 {
+		t.Fatalf("exit %+v %+v", c, c.Benefit)
+	}
+	w.step(t, "county", id, syncproto.ActClose, "", syncproto.CodeReasonRequired)
+	if c = w.step(t, "county", id, syncproto.ActClose, "渐退期满", ""); c.State != syncproto.StateClosed {
+		t.Fatalf("closed %+v", c)
+	}
+
+	// Policy versions: validated, not in the past, effective from their date.
+	admin := w.as("admin")
+	today := w.env.Now().Format(time.DateOnly)
+	bad := map[string]any{"effective_from": today, "urban_standard": 58000, "rural_standard": 40000, "floor": 5000,
+		"low_income_line": 15000, "exit_ceiling": 20000, "exit_months": 18, "exit_months_disabled": 24,
+		"exit_year_shares": []int{10000}, "procedure": map[string]any{"revisit_share": 1000}}
+	st, b := admin.Do(http.MethodPost, "/v1/admin/policies", bad)
+	wantCode(t, st, b, syncproto.CodeInvalidPolicy)
+	bad["procedure"] = map[string]any{"village_notice_days": 10}
+	bad["effective_from"] = w.env.Now().AddDate(0, 0, -1).Format(time.DateOnly)
+	st, b = admin.Do(http.MethodPost, "/v1/admin/policies", bad)
+	wantCode(t, st, b, syncproto.CodeInvalidPolicy)
+	bad["effective_from"] = today
+	admin.JSON(http.MethodPost, "/v1/admin/policies", bad, http.StatusCreated, nil)
+	st, _ = w.as("worker1").Do(http.MethodPost, "/v1/admin/policies", bad)
+	if st != http.StatusForbidden {
+		t.Fatalf("a worker sets policy: %d", st)
+	}
+	id2, hh2 := w.toVillageReview(t, 2)
+	rv := w.review(t, hh2, 9, 7, 6, 1, w.minutes(t, hh2))
+	w.signRecord(t, reviews, rv, "worker1")
+	w.signRecord(t, reviews, rv, "committee1")
+	c = w.step(t, "worker1", id2, syncproto.ActOpenVillageNotice, "", "")
+	if c.Notice.Days != 10 || c.Benefit.Standard != 40000 || c.Benefit.PolicyFrom != today {
+		t.Fatalf("notice under the new policy %+v %+v", c.Notice, c.Benefit)
+	}
+	var ps struct {
+		Policies []map[string]any `json:"policies"`
+	}
+	w.as("worker1").JSON(http.MethodGet, "/v1/policies", nil, http.StatusOK, &ps)
+	if len(ps.Policies) != 2 {
+		t.Fatalf("policies %v", ps.Policies)
 	}
 }

@@ -36,6 +36,7 @@ var suite = []struct {
 	{"CaseDrawIsReproducible", testCaseDrawIsReproducible},
 	{"CaseNoticeMasking", testCaseNoticeMasking},
 	{"SensitiveFieldsMaskedPerRole", testSensitiveFieldsMaskedPerRole},
+	{"CaseRecheckExitAndPolicy", testCaseRecheckExitAndPolicy},
 
 	// Push: replay, counters, rejections (sync_push.go, sync_reject.go).
 	{"PushReplayReturnsIdenticalResults", testPushReplayReturnsIdenticalResults},
