@@ -25,7 +25,6 @@ func init() {
 		syncproto.CodeStaleCase, syncproto.CodeExitNotApplicable, syncproto.CodeBenefitNotPayable, syncproto.CodeConflictOfInterest} {
 		statusOf[code] = http.StatusConflict
 	}
-	statusOf[syncproto.CodeUnknownHousehold] = http.StatusNotFound
 }
 
 // caseRoutes adds the case procedure's routes (docs/procedure.md).

@@ -258,13 +258,13 @@ func testCaseProcedureEndToEnd(t *testing.T, newEnv NewEnv) {
 
 	// Democratic review: quorum, majority, minutes, both signatures.
 	w.step(t, "committee1", c.ID, syncproto.ActOpenVillageNotice, "", syncproto.CodeReviewMissing)
-	rv := w.review(t, hh, 9, 4, 4, 0, "")
+	w.review(t, hh, 9, 4, 4, 0, "")
 	w.step(t, "committee1", c.ID, syncproto.ActOpenVillageNotice, "", syncproto.CodeReviewNoQuorum)
-	rv = w.review(t, hh, 9, 5, 2, 2, "")
+	w.review(t, hh, 9, 5, 2, 2, "")
 	w.step(t, "committee1", c.ID, syncproto.ActOpenVillageNotice, "", syncproto.CodeReviewNotPassed)
-	rv = w.review(t, hh, 9, 5, 3, 2, "")
+	w.review(t, hh, 9, 5, 3, 2, "")
 	w.step(t, "committee1", c.ID, syncproto.ActOpenVillageNotice, "", syncproto.CodeReviewMissing) // no minutes
-	rv = w.review(t, hh, 9, 5, 3, 2, w.minutes(t, hh))
+	rv := w.review(t, hh, 9, 5, 3, 2, w.minutes(t, hh))
 	w.step(t, "committee1", c.ID, syncproto.ActOpenVillageNotice, "", syncproto.CodeReviewNotSigned)
 	wantResult(t, w.signRecord(t, reviews, rv, "worker1"), syncproto.StatusApplied, "")
 	wantResult(t, w.signRecord(t, reviews, rv, "worker2"), syncproto.StatusApplied, "")
