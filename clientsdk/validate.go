@@ -1,8 +1,11 @@
 package clientsdk
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -26,6 +29,16 @@ func writable(collection string) bool {
 // server runs on push — so that a tablet learns of a mistake at once, with
 // the code the server would answer, rather than after the next sync.
 func (c *Client) checkEdit(collection string, fields Fields, create bool) (fieldMap, error) {
+	var q querier
+	if c != nil && c.db != nil {
+		q = c.db
+	}
+	return c.checkEditIn(q, collection, fields, create)
+}
+
+// checkEditIn is checkEdit reading the county's fields through q: the
+// transaction an edit holds, since the store has one connection.
+func (c *Client) checkEditIn(q querier, collection string, fields Fields, create bool) (fieldMap, error) {
 	if !writable(collection) {
 		return nil, fmt.Errorf("%w: collection %q is not written with Create/Update", ErrInvalidRecord, collection)
 	}
@@ -33,29 +46,79 @@ func (c *Client) checkEdit(collection string, fields Fields, create bool) (field
 	if err != nil {
 		return nil, err
 	}
-	set := builtinSchemas
+	set := schemasIn(q)
 	if ve := set.CheckFields(collection, raw); ve != nil {
-		return nil, fieldError(ve, raw)
+		return nil, fieldError(ve, raw, set)
 	}
 	if create {
 		if ve := set.CheckRequired(collection, raw); ve != nil {
-			return nil, fieldError(ve, raw)
+			return nil, fieldError(ve, raw, set)
 		}
 	} else if ve := set.CheckUpdate(collection, raw); ve != nil {
-		return nil, fieldError(ve, raw)
+		return nil, fieldError(ve, raw, set)
 	}
 	return raw, nil
 }
 
-// builtinSchemas are the schemas the client checks edits against.
+// builtinSchemas are the schemas of a county that added no field.
 var builtinSchemas = syncproto.SchemaSetWith(nil)
 
+// metaSchemaExtras keeps the fields the county added, as last fetched
+// (JSON []syncproto.ExtraField), so they are checked offline too.
+const metaSchemaExtras = "schema_extras"
+
+// schemasIn returns the schemas edits are checked against: the built-in
+// ones plus the county's fields as of the last sync, read through q (nil:
+// built-in only).
+func schemasIn(q querier) syncproto.SchemaSet {
+	if q == nil {
+		return builtinSchemas
+	}
+	raw, err := getMeta(context.Background(), q, metaSchemaExtras)
+	var extras []syncproto.ExtraField
+	if err != nil || raw == "" || json.Unmarshal([]byte(raw), &extras) != nil {
+		return builtinSchemas
+	}
+	return syncproto.SchemaSetWith(extras)
+}
+
+// refreshSchema fetches GET /v1/schema and keeps the county's added
+// fields, the first step of every sync.
+func (c *Client) refreshSchema(ctx context.Context, _ *SyncReport) error {
+	user, err := c.currentUser(ctx)
+	if err != nil {
+		return err
+	}
+	var doc syncproto.SchemaDocument
+	err = c.call(ctx, user, http.MethodGet, "/v1/schema", nil, &doc)
+	var api *APIError
+	if errors.As(err, &api) && api.Status == http.StatusNotFound {
+		return nil // a server before GET /v1/schema: built-in fields only
+	}
+	if err != nil {
+		return fmt.Errorf("fetch schema: %w", err)
+	}
+	extras := syncproto.ExtrasOf(&doc)
+	if extras == nil {
+		extras = []syncproto.ExtraField{}
+	}
+	b, err := json.Marshal(extras)
+	if err != nil {
+		return err
+	}
+	return setMeta(ctx, c.db, metaSchemaExtras, string(b))
+}
+
 // fieldError words the validator's refusal for people.
-func fieldError(ve *syncproto.ValidationError, raw fieldMap) *FieldError {
+func fieldError(ve *syncproto.ValidationError, raw fieldMap, set syncproto.SchemaSet) *FieldError {
 	fe := &FieldError{Collection: ve.Collection, Field: ve.Field, Code: ve.Code}
 	switch ve.Code {
 	case syncproto.CodeUnknownField:
-		fe.Problem, fe.Valid = "is not a field of "+ve.Collection, FieldNames(ve.Collection)
+		fe.Problem = "is not a field of " + ve.Collection
+		for f := range set[ve.Collection].Fields {
+			fe.Valid = append(fe.Valid, f)
+		}
+		sort.Strings(fe.Valid)
 	case syncproto.CodeMissingField:
 		fe.Problem = "is required"
 	case syncproto.CodeImmutableField:
@@ -116,7 +179,7 @@ func (e *FieldError) Error() string {
 // Is makes errors.Is(err, ErrInvalidRecord) true.
 func (e *FieldError) Is(target error) bool { return target == ErrInvalidRecord }
 
-// FieldNames lists the fields of a collection's schema, sorted.
+// FieldNames lists the built-in fields of a collection's schema, sorted.
 func FieldNames(collection string) []string {
 	names := make([]string, 0, len(syncproto.Schemas[collection].Fields))
 	for f := range syncproto.Schemas[collection].Fields {

@@ -1,10 +1,14 @@
 package clientsdk
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/ruhu-org/ruhu/server"
+	"github.com/ruhu-org/ruhu/server/ruhutest"
 	"github.com/ruhu-org/ruhu/server/rules"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
@@ -51,4 +55,68 @@ func FuzzEditAgreesWithServer(f *testing.F) {
 			t.Fatalf("%s %s (create %v): tablet %q, server %q (%v)", collection, body, create, client, want, serr)
 		}
 	})
+}
+
+// TestCountyFieldsOffline: after a sync the tablet knows the fields the
+// county added and checks them offline as the server does; once removed
+// (and synced again), they are unknown offline too.
+func TestCountyFieldsOffline(t *testing.T) {
+	ctx := context.Background()
+	env := ruhutest.New(t)
+	admin := env.Login("admin", "pc-admin")
+	admin.JSON(http.MethodPost, "/v1/admin/fields", syncproto.ExtraField{Collection: syncproto.CollHouseholds, Name: "housing",
+		Type: syncproto.TEnum, Title: "住房类型", Enum: []string{"砖混", "土木"}, Required: true}, http.StatusCreated, nil)
+	c, err := Open(t.TempDir(), env.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Login(ctx, "worker1", ruhutest.Password); err != nil {
+		t.Fatal(err)
+	}
+	hh := Fields{"unit_id": "t1-v1", "head_name": "户主", "head_id_number": ruhutest.IDNumber(7), "address": "东村"}
+	code := func(f Fields) string {
+		_, err := c.Create(ctx, syncproto.CollHouseholds, f)
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			return fe.Code
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ""
+	}
+	with := func(k string, v any) Fields {
+		out := Fields{k: v}
+		for k, v := range hh {
+			out[k] = v
+		}
+		return out
+	}
+	if got := code(with("housing", "土木")); got != syncproto.CodeUnknownField {
+		t.Errorf("before a sync the county's field is %q, want unknown_field", got)
+	}
+	if _, err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := code(hh); got != syncproto.CodeMissingField {
+		t.Errorf("without the required county field: %q, want missing_field", got)
+	}
+	if got := code(with("housing", "别墅")); got != syncproto.CodeInvalidField {
+		t.Errorf("a value outside the enum: %q", got)
+	}
+	if got := code(with("housing", "砖混")); got != "" {
+		t.Errorf("a valid household: %q", got)
+	}
+	rep, err := c.Sync(ctx)
+	if err != nil || len(rep.Rejected) != 0 {
+		t.Fatalf("the server refused what the tablet accepted: %+v %v", rep, err)
+	}
+	admin.JSON(http.MethodDelete, "/v1/admin/fields/households/housing", nil, http.StatusNoContent, nil)
+	if _, err := c.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := code(with("housing", "砖混")); got != syncproto.CodeUnknownField {
+		t.Errorf("after removal: %q, want unknown_field", got)
+	}
 }

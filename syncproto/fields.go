@@ -3,6 +3,7 @@ package syncproto
 import (
 	"maps"
 	"slices"
+	"strings"
 )
 
 // ExtraField is a field a county adds to one of its collections (POST
@@ -91,4 +92,40 @@ func SchemaSetWith(extras []ExtraField) SchemaSet {
 		set[f.Collection] = s
 	}
 	return set
+}
+
+// ExtrasOf returns the county-defined fields (x-ruhu-extra) of a schema
+// document, so that a client holding only the document checks them as the
+// server does: SchemaSetWith(ExtrasOf(doc)) is the set doc describes.
+func ExtrasOf(doc *SchemaDocument) []ExtraField {
+	var out []ExtraField
+	for coll, cs := range doc.Collections {
+		for name, p := range cs.Properties {
+			if !p.Extra {
+				continue
+			}
+			f := ExtraField{Collection: coll, Name: name, Title: p.Title, Enum: p.Enum,
+				Required: slices.Contains(cs.Required, name), Minimum: p.Minimum, Maximum: p.Maximum}
+			switch {
+			case p.Type == "boolean":
+				f.Type = TBool
+			case p.Type == "integer" || p.Type == "number":
+				f.Type = FieldType(p.Type)
+			case len(p.Enum) > 0:
+				f.Type = TEnum
+			case p.Format == "date":
+				f.Type = TDate
+			default:
+				f.Type = TString
+				if p.MaxLength != nil && *p.MaxLength != MaxStringChars {
+					f.MaxLength = *p.MaxLength
+				}
+			}
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(a, b ExtraField) int {
+		return strings.Compare(a.Collection+"."+a.Name, b.Collection+"."+b.Name)
+	})
+	return out
 }

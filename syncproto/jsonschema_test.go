@@ -36,6 +36,10 @@ func TestSchemaDocumentGolden(t *testing.T) {
 	if _, ok := syncproto.Schemas["households"].Fields["housing"]; ok {
 		t.Error("SchemaSetWith changed the built-in Schemas")
 	}
+	// A client rebuilds the county's set from the document alone.
+	if rebuilt := syncproto.SchemaSetWith(syncproto.ExtrasOf(county)).Document(); rebuilt.Version != county.Version {
+		t.Errorf("the set rebuilt from the document has version %q, want %q", rebuilt.Version, county.Version)
+	}
 	h := county.Collections["households"]
 	if p := h.Properties["housing"]; p == nil || !p.Extra || p.Title != "住房类型" {
 		t.Errorf("housing = %+v, want an extra field titled 住房类型", p)
