@@ -140,8 +140,8 @@ func (e *Engine) RemoveField(ctx context.Context, a *server.Actor, collection, n
 	})
 }
 
-// checkExtraField checks a field definition and clears what its type does
-// not use. Codes: validation_failed, builtin_field.
+// checkExtraField checks a field definition, refusing settings its type
+// does not use. Codes: validation_failed, builtin_field.
 func checkExtraField(f *syncproto.ExtraField) error {
 	bad := func(format string, args ...any) error {
 		return server.Errorf(syncproto.CodeValidation, format, args...)
