@@ -43,9 +43,11 @@ type SchemaLimits struct {
 // CollectionSchema is the JSON Schema of one collection's record fields.
 // Any property may also be null, which clears it (but not a required one).
 type CollectionSchema struct {
-	Schema               string                     `json:"$schema"`
-	Title                string                     `json:"title,omitempty"`
-	Type                 string                     `json:"type"`
+	Schema string `json:"$schema"`
+	Title  string `json:"title,omitempty"`
+	Type   string `json:"type"`
+	// ReadOnly collections are written by the server only (Schema.ReadOnly).
+	ReadOnly             bool                       `json:"readOnly,omitempty"`
 	Properties           map[string]*PropertySchema `json:"properties"`
 	Required             []string                   `json:"required"`
 	AdditionalProperties bool                       `json:"additionalProperties"`
@@ -99,7 +101,7 @@ func (s SchemaSet) Document() *SchemaDocument {
 
 // JSONSchema returns the collection's JSON Schema.
 func (schema Schema) JSONSchema() *CollectionSchema {
-	c := &CollectionSchema{Schema: JSONSchemaDialect, Title: schema.Title, Type: "object",
+	c := &CollectionSchema{Schema: JSONSchemaDialect, Title: schema.Title, Type: "object", ReadOnly: schema.ReadOnly,
 		Properties: map[string]*PropertySchema{}, Required: slices.Clone(schema.Required)}
 	if c.Required == nil {
 		c.Required = []string{}

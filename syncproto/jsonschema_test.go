@@ -54,3 +54,18 @@ func equal(a, b []string) bool {
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }
+
+// TestReadOnlyCollection: a collection the server writes is described
+// (readOnly) and refused on push as unknown_collection.
+func TestReadOnlyCollection(t *testing.T) {
+	set := syncproto.SchemaSetWith(nil)
+	set["cases"] = syncproto.Schema{Title: "案件", ReadOnly: true, Required: []string{},
+		Fields: map[string]syncproto.FieldSpec{"state": {Type: syncproto.TString}}}
+	if cs := set.Document().Collections["cases"]; cs == nil || !cs.ReadOnly {
+		t.Fatalf("cases = %+v", cs)
+	}
+	err := set.CheckFields("cases", map[string]json.RawMessage{"state": json.RawMessage(`"x"`)})
+	if err == nil || err.Code != syncproto.CodeUnknownCollection {
+		t.Errorf("push to a read-only collection: %v", err)
+	}
+}

@@ -45,6 +45,9 @@ type Schema struct {
 	Fields   map[string]FieldSpec `json:"fields"`
 	// Immutable fields may be set on create and never changed afterwards.
 	Immutable []string `json:"immutable,omitempty"`
+	// ReadOnly collections are written by the server only (pulled, never
+	// pushed): a push is refused as unknown_collection.
+	ReadOnly bool `json:"read_only,omitempty"`
 }
 
 // Household categories (domain.md).
@@ -53,7 +56,8 @@ var Categories = []string{"tekun", "dibao", "dibao_edge", "expense", "temporary"
 // PhotoKinds are the kinds of photo a household file holds.
 var PhotoKinds = []string{"house", "interior", "document", "notice", "commitment", "other"}
 
-// Schemas describes every client-writable collection: the built-in fields.
+// Schemas describes every collection clients pull and (unless ReadOnly)
+// push: the built-in fields.
 // A county may add fields of its own (ExtraField); SchemaSetWith gives the
 // schemas a county's records are checked against. Adding a collection is
 // adding an entry here.

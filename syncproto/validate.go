@@ -65,7 +65,7 @@ func invalidField(collection, field, want string) *ValidationError {
 // record is new. Codes: unknown_collection, unknown_field, invalid_field,
 // invalid_id_number.
 func (s SchemaSet) CheckFields(collection string, fields map[string]json.RawMessage) *ValidationError {
-	if _, ok := s[collection]; !ok {
+	if schema, ok := s[collection]; !ok || schema.ReadOnly {
 		return invalidf(collection, "", CodeUnknownCollection, "collection %q cannot be written by push", collection)
 	}
 	size := 0

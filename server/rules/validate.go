@@ -35,7 +35,7 @@ func ValidRecordID(id string) bool { return recordIDRe.MatchString(id) }
 // invalid_field, invalid_id_number.
 func ValidateMutation(set syncproto.SchemaSet, m *syncproto.Mutation) error {
 	set = orBuiltin(set)
-	if _, ok := set[m.Collection]; !ok {
+	if schema, ok := set[m.Collection]; !ok || schema.ReadOnly {
 		return server.Errorf(syncproto.CodeUnknownCollection, "collection %q cannot be written by push", m.Collection)
 	}
 	if m.Op != syncproto.OpUpsert && m.Op != syncproto.OpDelete {
