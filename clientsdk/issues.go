@@ -123,7 +123,7 @@ func (c *Client) RetryIssue(ctx context.Context, mutationID int64, fields Fields
 
 // requeue checks a refused upsert's corrected fields and queues them.
 func (c *Client) requeue(ctx context.Context, tx *sql.Tx, user string, is *Issue, fields Fields, create bool) error {
-	raw, err := c.checkEdit(is.Collection, fields, create)
+	raw, err := c.checkEditIn(tx, is.Collection, fields, create)
 	if err != nil {
 		return err
 	}

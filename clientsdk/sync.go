@@ -140,7 +140,7 @@ func (c *Client) Sync(ctx context.Context) (*SyncReport, error) {
 
 func (c *Client) sync(ctx context.Context, rep *SyncReport) error {
 	steps := []func(context.Context, *SyncReport) error{
-		c.registerKeys, c.pushAll, c.uploadPhotos, c.pullAll, c.refreshConflicts,
+		c.refreshSchema, c.registerKeys, c.pushAll, c.uploadPhotos, c.pullAll, c.refreshConflicts,
 	}
 	for _, step := range steps {
 		if err := step(ctx, rep); err != nil {

@@ -1,9 +1,11 @@
 package clientsdk
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"slices"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -23,40 +25,112 @@ func writable(collection string) bool {
 }
 
 // checkEdit turns fields into raw JSON and checks them against the
-// collection's schema, so that a tablet learns of a mistake at once rather
-// than after the next sync. The server checks everything again.
+// collection's schema with syncproto's validator — the very checks the
+// server runs on push — so that a tablet learns of a mistake at once, with
+// the code the server would answer, rather than after the next sync.
 func (c *Client) checkEdit(collection string, fields Fields, create bool) (fieldMap, error) {
+	var q querier
+	if c != nil && c.db != nil {
+		q = c.db
+	}
+	return c.checkEditIn(q, collection, fields, create)
+}
+
+// checkEditIn is checkEdit reading the county's fields through q: the
+// transaction an edit holds, since the store has one connection.
+func (c *Client) checkEditIn(q querier, collection string, fields Fields, create bool) (fieldMap, error) {
 	if !writable(collection) {
 		return nil, fmt.Errorf("%w: collection %q is not written with Create/Update", ErrInvalidRecord, collection)
 	}
-	schema := syncproto.Schemas[collection]
 	raw, err := toRaw(fields)
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(raw))
-	for f := range raw {
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	for _, f := range names {
-		spec, ok := schema.Fields[f]
-		if !ok {
-			return nil, &FieldError{Collection: collection, Field: f, Problem: "is not a field of " + collection,
-				Valid: FieldNames(collection)}
-		}
-		if problem := checkValue(spec, raw[f]); problem != "" {
-			return nil, &FieldError{Collection: collection, Field: f, Problem: problem}
-		}
+	set := schemasIn(q)
+	if ve := set.CheckFields(collection, raw); ve != nil {
+		return nil, fieldError(ve, raw, set)
 	}
 	if create {
-		for _, f := range schema.Required {
-			if isNull(raw[f]) {
-				return nil, &FieldError{Collection: collection, Field: f, Problem: "is required"}
-			}
+		if ve := set.CheckRequired(collection, raw); ve != nil {
+			return nil, fieldError(ve, raw, set)
 		}
+	} else if ve := set.CheckUpdate(collection, raw); ve != nil {
+		return nil, fieldError(ve, raw, set)
 	}
 	return raw, nil
+}
+
+// builtinSchemas are the schemas of a county that added no field.
+var builtinSchemas = syncproto.SchemaSetWith(nil)
+
+// metaSchemaExtras keeps the fields the county added, as last fetched
+// (JSON []syncproto.ExtraField), so they are checked offline too.
+const metaSchemaExtras = "schema_extras"
+
+// schemasIn returns the schemas edits are checked against: the built-in
+// ones plus the county's fields as of the last sync, read through q (nil:
+// built-in only).
+func schemasIn(q querier) syncproto.SchemaSet {
+	if q == nil {
+		return builtinSchemas
+	}
+	raw, err := getMeta(context.Background(), q, metaSchemaExtras)
+	var extras []syncproto.ExtraField
+	if err != nil || raw == "" || json.Unmarshal([]byte(raw), &extras) != nil {
+		return builtinSchemas
+	}
+	return syncproto.SchemaSetWith(extras)
+}
+
+// refreshSchema fetches GET /v1/schema and keeps the county's added
+// fields, the first step of every sync.
+func (c *Client) refreshSchema(ctx context.Context, _ *SyncReport) error {
+	user, err := c.currentUser(ctx)
+	if err != nil {
+		return err
+	}
+	var doc syncproto.SchemaDocument
+	err = c.call(ctx, user, http.MethodGet, "/v1/schema", nil, &doc)
+	var api *APIError
+	if errors.As(err, &api) && api.Status == http.StatusNotFound {
+		return nil // a server before GET /v1/schema: built-in fields only
+	}
+	if err != nil {
+		return fmt.Errorf("fetch schema: %w", err)
+	}
+	extras := syncproto.ExtrasOf(&doc)
+	if extras == nil {
+		extras = []syncproto.ExtraField{}
+	}
+	b, err := json.Marshal(extras)
+	if err != nil {
+		return err
+	}
+	return setMeta(ctx, c.db, metaSchemaExtras, string(b))
+}
+
+// fieldError words the validator's refusal for people.
+func fieldError(ve *syncproto.ValidationError, raw fieldMap, set syncproto.SchemaSet) *FieldError {
+	fe := &FieldError{Collection: ve.Collection, Field: ve.Field, Code: ve.Code}
+	switch ve.Code {
+	case syncproto.CodeUnknownField:
+		fe.Problem = "is not a field of " + ve.Collection
+		for f := range set[ve.Collection].Fields {
+			fe.Valid = append(fe.Valid, f)
+		}
+		sort.Strings(fe.Valid)
+	case syncproto.CodeMissingField:
+		fe.Problem = "is required"
+	case syncproto.CodeImmutableField:
+		fe.Problem = "cannot change once set"
+	case syncproto.CodeInvalidIDNumber:
+		var id string
+		_ = json.Unmarshal(raw[ve.Field], &id)
+		fe.Problem = "is not a valid resident ID number: " + IDNumberProblem(id)
+	default:
+		fe.Problem = strings.TrimPrefix(ve.Message, fmt.Sprintf("field %q ", ve.Field))
+	}
+	return fe
 }
 
 // toRaw marshals each value; json.RawMessage passes through.
@@ -84,6 +158,9 @@ func toRaw(fields Fields) (fieldMap, error) {
 type FieldError struct {
 	Collection string
 	Field      string
+	// Code is the error code the server answers for the same value
+	// (syncproto.CodeInvalidField, CodeMissingField, …).
+	Code string
 	// Problem completes a sentence that starts with the field's name:
 	// "is required", "must be a number", ….
 	Problem string
@@ -102,7 +179,7 @@ func (e *FieldError) Error() string {
 // Is makes errors.Is(err, ErrInvalidRecord) true.
 func (e *FieldError) Is(target error) bool { return target == ErrInvalidRecord }
 
-// FieldNames lists the fields of a collection's schema, sorted.
+// FieldNames lists the built-in fields of a collection's schema, sorted.
 func FieldNames(collection string) []string {
 	names := make([]string, 0, len(syncproto.Schemas[collection].Fields))
 	for f := range syncproto.Schemas[collection].Fields {
@@ -110,48 +187,6 @@ func FieldNames(collection string) []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// checkValue checks a value's JSON type, enum and ID number and returns
-// what is wrong with it, or "".
-func checkValue(spec syncproto.FieldSpec, raw json.RawMessage) string {
-	if isNull(raw) {
-		return ""
-	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "is not valid JSON"
-	}
-	bad := func(want string) string { return "must be " + want }
-	switch spec.Type {
-	case syncproto.TNumber, syncproto.TInteger:
-		if _, ok := v.(float64); !ok {
-			return bad("a number")
-		}
-	case syncproto.TBool:
-		if _, ok := v.(bool); !ok {
-			return bad("true or false")
-		}
-	case syncproto.TArray:
-		if _, ok := v.([]any); !ok {
-			return bad("an array")
-		}
-	case syncproto.TObject:
-		if _, ok := v.(map[string]any); !ok {
-			return bad("an object")
-		}
-	default:
-		s, ok := v.(string)
-		switch {
-		case !ok:
-			return bad("a string")
-		case spec.Type == syncproto.TEnum && !slices.Contains(spec.Enum, s):
-			return bad(fmt.Sprintf("one of %v", spec.Enum))
-		case spec.Type == syncproto.TIDNumber && !syncproto.ValidIDNumber(s):
-			return "is not a valid resident ID number: " + IDNumberProblem(s)
-		}
-	}
-	return ""
 }
 
 // IDNumberProblem says what is wrong with a resident ID number (GB 11643:
