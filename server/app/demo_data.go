@@ -115,11 +115,6 @@ func seedDemoData(ctx context.Context, eng *engine.Engine, store *photos.Store) 
 	return s.extras(ctx)
 }
 
-func (s *demoSeeder) adminActor(ctx context.Context) *server.Actor {
-	u, _ := s.eng.UserByUsername(ctx, "admin")
-	return &server.Actor{UserID: u.ID, Username: u.Username, UnitID: u.UnitID, UnitPath: u.UnitPath, Roles: u.Roles, DeviceID: "demo-seed"}
-}
-
 func (s *demoSeeder) tick(d time.Duration) { s.now = s.now.Add(d) }
 
 // push pushes one mutation as user and fails unless applied (or merged).
