@@ -783,7 +783,10 @@ export class RuhuClient {
     const b64 = await this.store.raw("photo:" + p.sha256);
     if (b64 == null) throw new RuhuError("not_found", "the photo's bytes are gone from storage");
     const data = fromBase64(b64);
-    const source = { size: data.length, slice: async (s: number, e: number) => ({ value: data.subarray(s, e), done: e >= data.length }), close() {} };
+    const source = { size: data.length, slice: async (s: number, e: number) => {
+      const value = Object.assign(data.subarray(s, e), { size: Math.min(e, data.length) - s }); // tus reads value.size
+      return { value, done: e >= data.length };
+    }, close() {} };
     await new Promise<void>((resolve, reject) => {
       const up = new Upload(data as unknown as File, {
         endpoint: this.base + "/v1/uploads/",
