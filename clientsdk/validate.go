@@ -3,7 +3,6 @@ package clientsdk
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -23,40 +22,52 @@ func writable(collection string) bool {
 }
 
 // checkEdit turns fields into raw JSON and checks them against the
-// collection's schema, so that a tablet learns of a mistake at once rather
-// than after the next sync. The server checks everything again.
+// collection's schema with syncproto's validator — the very checks the
+// server runs on push — so that a tablet learns of a mistake at once, with
+// the code the server would answer, rather than after the next sync.
 func (c *Client) checkEdit(collection string, fields Fields, create bool) (fieldMap, error) {
 	if !writable(collection) {
 		return nil, fmt.Errorf("%w: collection %q is not written with Create/Update", ErrInvalidRecord, collection)
 	}
-	schema := syncproto.Schemas[collection]
 	raw, err := toRaw(fields)
 	if err != nil {
 		return nil, err
 	}
-	names := make([]string, 0, len(raw))
-	for f := range raw {
-		names = append(names, f)
-	}
-	sort.Strings(names)
-	for _, f := range names {
-		spec, ok := schema.Fields[f]
-		if !ok {
-			return nil, &FieldError{Collection: collection, Field: f, Problem: "is not a field of " + collection,
-				Valid: FieldNames(collection)}
-		}
-		if problem := checkValue(spec, raw[f]); problem != "" {
-			return nil, &FieldError{Collection: collection, Field: f, Problem: problem}
-		}
+	set := builtinSchemas
+	if ve := set.CheckFields(collection, raw); ve != nil {
+		return nil, fieldError(ve, raw)
 	}
 	if create {
-		for _, f := range schema.Required {
-			if isNull(raw[f]) {
-				return nil, &FieldError{Collection: collection, Field: f, Problem: "is required"}
-			}
+		if ve := set.CheckRequired(collection, raw); ve != nil {
+			return nil, fieldError(ve, raw)
 		}
+	} else if ve := set.CheckUpdate(collection, raw); ve != nil {
+		return nil, fieldError(ve, raw)
 	}
 	return raw, nil
+}
+
+// builtinSchemas are the schemas the client checks edits against.
+var builtinSchemas = syncproto.SchemaSetWith(nil)
+
+// fieldError words the validator's refusal for people.
+func fieldError(ve *syncproto.ValidationError, raw fieldMap) *FieldError {
+	fe := &FieldError{Collection: ve.Collection, Field: ve.Field, Code: ve.Code}
+	switch ve.Code {
+	case syncproto.CodeUnknownField:
+		fe.Problem, fe.Valid = "is not a field of "+ve.Collection, FieldNames(ve.Collection)
+	case syncproto.CodeMissingField:
+		fe.Problem = "is required"
+	case syncproto.CodeImmutableField:
+		fe.Problem = "cannot change once set"
+	case syncproto.CodeInvalidIDNumber:
+		var id string
+		_ = json.Unmarshal(raw[ve.Field], &id)
+		fe.Problem = "is not a valid resident ID number: " + IDNumberProblem(id)
+	default:
+		fe.Problem = strings.TrimPrefix(ve.Message, fmt.Sprintf("field %q ", ve.Field))
+	}
+	return fe
 }
 
 // toRaw marshals each value; json.RawMessage passes through.
@@ -84,6 +95,9 @@ func toRaw(fields Fields) (fieldMap, error) {
 type FieldError struct {
 	Collection string
 	Field      string
+	// Code is the error code the server answers for the same value
+	// (syncproto.CodeInvalidField, CodeMissingField, …).
+	Code string
 	// Problem completes a sentence that starts with the field's name:
 	// "is required", "must be a number", ….
 	Problem string
@@ -110,48 +124,6 @@ func FieldNames(collection string) []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// checkValue checks a value's JSON type, enum and ID number and returns
-// what is wrong with it, or "".
-func checkValue(spec syncproto.FieldSpec, raw json.RawMessage) string {
-	if isNull(raw) {
-		return ""
-	}
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "is not valid JSON"
-	}
-	bad := func(want string) string { return "must be " + want }
-	switch spec.Type {
-	case syncproto.TNumber, syncproto.TInteger:
-		if _, ok := v.(float64); !ok {
-			return bad("a number")
-		}
-	case syncproto.TBool:
-		if _, ok := v.(bool); !ok {
-			return bad("true or false")
-		}
-	case syncproto.TArray:
-		if _, ok := v.([]any); !ok {
-			return bad("an array")
-		}
-	case syncproto.TObject:
-		if _, ok := v.(map[string]any); !ok {
-			return bad("an object")
-		}
-	default:
-		s, ok := v.(string)
-		switch {
-		case !ok:
-			return bad("a string")
-		case spec.Type == syncproto.TEnum && !slices.Contains(spec.Enum, s):
-			return bad(fmt.Sprintf("one of %v", spec.Enum))
-		case spec.Type == syncproto.TIDNumber && !syncproto.ValidIDNumber(s):
-			return "is not a valid resident ID number: " + IDNumberProblem(s)
-		}
-	}
-	return ""
 }
 
 // IDNumberProblem says what is wrong with a resident ID number (GB 11643:

@@ -171,6 +171,18 @@ type Tx interface {
 	RevokeSession(id, why string, at time.Time) error
 	// RevokeUserSessions revokes every live session of a user.
 	RevokeUserSessions(userID, why string, at time.Time) error
+
+	// Schema fields.
+
+	// SchemaFields returns the fields county added to its collections
+	// (syncproto.ExtraField), by collection and name.
+	SchemaFields(county string) ([]syncproto.ExtraField, error)
+	// InsertSchemaField stores a field county adds (ErrExists when the
+	// collection already has an added field of that name).
+	InsertSchemaField(county string, f syncproto.ExtraField) error
+	// DeleteSchemaField removes an added field; ok false when there was
+	// none. Stored record values are left as they are.
+	DeleteSchemaField(county, collection, name string) (ok bool, err error)
 }
 
 // Record is a stored record: its fields with their versions (merge.Record)

@@ -87,3 +87,7 @@ const (
 	// was cut, or no byte came for the idle timeout); resume from HEAD.
 	CodeTransferInterrupted = "transfer_interrupted"
 )
+
+// CodeBuiltinField: a county may not define a field the collection has
+// built in (POST /v1/admin/fields).
+const CodeBuiltinField = "builtin_field"

@@ -21,20 +21,26 @@ const (
 // FieldSpec describes one field of a collection.
 type FieldSpec struct {
 	Type FieldType `json:"type"`
+	// Title is the field's label as shown to people (Chinese).
+	Title string `json:"title,omitempty"`
 	// Enum lists the allowed values of a TEnum field.
 	Enum []string `json:"enum,omitempty"`
-	// Max is the largest length of a string (bytes) or array (items), or the
-	// largest value of a number; 0 means the default bound.
+	// Max is the largest length of a string (characters) or array (items),
+	// or the largest value of a number; 0 means the default bound.
 	Max float64 `json:"max,omitempty"`
 	// Min is the smallest value of a number.
 	Min float64 `json:"min,omitempty"`
 	// Sensitive fields (ID numbers, health) are masked where shown to people
 	// who do not need them.
 	Sensitive bool `json:"sensitive,omitempty"`
+	// Extra marks a field the county defined (ExtraField), not built in.
+	Extra bool `json:"extra,omitempty"`
 }
 
 // Schema is the shape of one collection.
 type Schema struct {
+	// Title is the collection's name as shown to people (Chinese).
+	Title    string               `json:"title,omitempty"`
 	Required []string             `json:"required"`
 	Fields   map[string]FieldSpec `json:"fields"`
 	// Immutable fields may be set on create and never changed afterwards.
@@ -47,77 +53,84 @@ var Categories = []string{"tekun", "dibao", "dibao_edge", "expense", "temporary"
 // PhotoKinds are the kinds of photo a household file holds.
 var PhotoKinds = []string{"house", "interior", "document", "notice", "commitment", "other"}
 
-// Schemas describes every client-writable collection.
+// Schemas describes every client-writable collection: the built-in fields.
+// A county may add fields of its own (ExtraField); SchemaSetWith gives the
+// schemas a county's records are checked against. Adding a collection is
+// adding an entry here.
 var Schemas = map[string]Schema{
 	CollHouseholds: {
+		Title:    "家庭",
 		Required: []string{"unit_id", "head_name", "head_id_number", "address"},
 		Fields: map[string]FieldSpec{
-			"unit_id":          {Type: TRef},
-			"head_name":        {Type: TString, Max: 100},
-			"head_id_number":   {Type: TIDNumber, Sensitive: true},
-			"address":          {Type: TString, Max: 300},
-			"hukou_type":       {Type: TEnum, Enum: []string{"rural", "urban"}},
-			"category":         {Type: TEnum, Enum: Categories},
-			"causes":           {Type: TArray, Max: 20},
-			"contact_phone":    {Type: TString, Max: 40},
-			"source":           {Type: TEnum, Enum: []string{"application", "active_discovery", "data_match"}},
-			"application_date": {Type: TDate},
-			"single_person":    {Type: TBool},
-			"bank_account":     {Type: TString, Max: 40, Sensitive: true},
-			"notes":            {Type: TString, Max: 4000},
+			"unit_id":          {Type: TRef, Title: "所属村（社区）"},
+			"head_name":        {Type: TString, Max: 100, Title: "户主姓名"},
+			"head_id_number":   {Type: TIDNumber, Sensitive: true, Title: "户主身份证号"},
+			"address":          {Type: TString, Max: 300, Title: "家庭住址"},
+			"hukou_type":       {Type: TEnum, Enum: []string{"rural", "urban"}, Title: "户籍类型"},
+			"category":         {Type: TEnum, Enum: Categories, Title: "救助类别"},
+			"causes":           {Type: TArray, Max: 20, Title: "致困原因"},
+			"contact_phone":    {Type: TString, Max: 40, Title: "联系电话"},
+			"source":           {Type: TEnum, Enum: []string{"application", "active_discovery", "data_match"}, Title: "来源"},
+			"application_date": {Type: TDate, Title: "申请日期"},
+			"single_person":    {Type: TBool, Title: "单人户"},
+			"bank_account":     {Type: TString, Max: 40, Sensitive: true, Title: "银行账号"},
+			"notes":            {Type: TString, Max: 4000, Title: "备注"},
 		},
 	},
 	CollMembers: {
+		Title:    "家庭成员",
 		Required: []string{"household_id", "name", "id_number", "relation"},
 		Fields: map[string]FieldSpec{
-			"household_id":     {Type: TRef},
-			"name":             {Type: TString, Max: 100},
-			"id_number":        {Type: TIDNumber, Sensitive: true},
-			"relation":         {Type: TString, Max: 40},
-			"birth_date":       {Type: TDate},
-			"sex":              {Type: TEnum, Enum: []string{"male", "female"}},
-			"health":           {Type: TString, Max: 200, Sensitive: true},
-			"serious_illness":  {Type: TBool, Sensitive: true},
-			"disability_type":  {Type: TString, Max: 40, Sensitive: true},
-			"disability_grade": {Type: TInteger, Min: 0, Max: 4, Sensitive: true},
-			"labour_capacity":  {Type: TEnum, Enum: []string{"full", "partial", "none"}},
-			"employment":       {Type: TString, Max: 200},
-			"school":           {Type: TString, Max: 200},
-			"income_items":     {Type: TArray, Max: 100},
-			"confidential":     {Type: TBool},
-			"notes":            {Type: TString, Max: 4000},
+			"household_id":     {Type: TRef, Title: "所属家庭"},
+			"name":             {Type: TString, Max: 100, Title: "姓名"},
+			"id_number":        {Type: TIDNumber, Sensitive: true, Title: "身份证号"},
+			"relation":         {Type: TString, Max: 40, Title: "与户主关系"},
+			"birth_date":       {Type: TDate, Title: "出生日期"},
+			"sex":              {Type: TEnum, Enum: []string{"male", "female"}, Title: "性别"},
+			"health":           {Type: TString, Max: 200, Sensitive: true, Title: "健康状况"},
+			"serious_illness":  {Type: TBool, Sensitive: true, Title: "患重病"},
+			"disability_type":  {Type: TString, Max: 40, Sensitive: true, Title: "残疾类别"},
+			"disability_grade": {Type: TInteger, Min: 0, Max: 4, Sensitive: true, Title: "残疾等级"},
+			"labour_capacity":  {Type: TEnum, Enum: []string{"full", "partial", "none"}, Title: "劳动能力"},
+			"employment":       {Type: TString, Max: 200, Title: "就业状况"},
+			"school":           {Type: TString, Max: 200, Title: "就学情况"},
+			"income_items":     {Type: TArray, Max: 100, Title: "收入明细"},
+			"confidential":     {Type: TBool, Title: "保密"},
+			"notes":            {Type: TString, Max: 4000, Title: "备注"},
 		},
 	},
 	CollInvestigations: {
+		Title:    "入户调查",
 		Required: []string{"household_id"},
 		Fields: map[string]FieldSpec{
-			"household_id":       {Type: TRef},
-			"date":               {Type: TDate},
-			"location":           {Type: TString, Max: 300},
-			"findings":           {Type: TString, Max: 20000},
-			"income_items":       {Type: TArray, Max: 200},
-			"property_items":     {Type: TArray, Max: 200},
-			"expense_items":      {Type: TArray, Max: 200},
-			"investigators":      {Type: TArray, Max: 10},
-			"per_capita_income":  {Type: TNumber, Min: 0, Max: 1e9},
-			"conclusion":         {Type: TString, Max: 4000},
-			"suggested_category": {Type: TEnum, Enum: Categories},
-			"photo_ids":          {Type: TArray, Max: 200},
+			"household_id":       {Type: TRef, Title: "所属家庭"},
+			"date":               {Type: TDate, Title: "调查日期"},
+			"location":           {Type: TString, Max: 300, Title: "调查地点"},
+			"findings":           {Type: TString, Max: 20000, Title: "调查情况"},
+			"income_items":       {Type: TArray, Max: 200, Title: "收入明细"},
+			"property_items":     {Type: TArray, Max: 200, Title: "财产明细"},
+			"expense_items":      {Type: TArray, Max: 200, Title: "支出明细"},
+			"investigators":      {Type: TArray, Max: 10, Title: "调查人员"},
+			"per_capita_income":  {Type: TNumber, Min: 0, Max: 1e9, Title: "家庭人均收入"},
+			"conclusion":         {Type: TString, Max: 4000, Title: "调查结论"},
+			"suggested_category": {Type: TEnum, Enum: Categories, Title: "建议救助类别"},
+			"photo_ids":          {Type: TArray, Max: 200, Title: "照片"},
 		},
 	},
 	CollSignatures: {
+		Title:     "签名",
 		Required:  []string{"investigation_id", "key_id", "content_hash", "signature", "signed_at"},
 		Immutable: []string{"investigation_id", "key_id", "content_hash", "signature", "signed_at", "signer_id"},
 		Fields: map[string]FieldSpec{
-			"investigation_id": {Type: TRef},
-			"key_id":           {Type: TString, Max: 64},
-			"content_hash":     {Type: TString, Max: 64},
-			"signature":        {Type: TString, Max: 200},
-			"signed_at":        {Type: TDateTime},
+			"investigation_id": {Type: TRef, Title: "入户调查"},
+			"key_id":           {Type: TString, Max: 64, Title: "签名密钥"},
+			"content_hash":     {Type: TString, Max: 64, Title: "内容摘要"},
+			"signature":        {Type: TString, Max: 200, Title: "签名值"},
+			"signed_at":        {Type: TDateTime, Title: "签名时间"},
 			// signer_id, when sent, must name the key's owner.
-			"signer_id": {Type: TRef},
+			"signer_id": {Type: TRef, Title: "签名人"},
 			// role the signer signs in (investigator, reviewer, inspector).
-			"role": {Type: TString, Max: 40},
+			"role": {Type: TString, Max: 40, Title: "签名身份"},
 		},
 	},
 }

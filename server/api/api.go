@@ -47,6 +47,9 @@ type Deps struct {
 	// outside tus uploads (default 10 s): login, refresh and the other
 	// small JSON bodies, which anyone can otherwise trickle for minutes.
 	SmallBodyTimeout time.Duration
+	// Schema serves GET /v1/schema and the county's added fields; it
+	// defaults to Sync when Sync implements server.SchemaService.
+	Schema server.SchemaService
 }
 
 // Server is the HTTP API.
@@ -68,6 +71,9 @@ func New(d Deps) *Server {
 	}
 	if d.SmallBodyTimeout <= 0 {
 		d.SmallBodyTimeout = 10 * time.Second
+	}
+	if d.Schema == nil {
+		d.Schema, _ = d.Sync.(server.SchemaService)
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -140,6 +146,12 @@ func (s *Server) routes() {
 	v1.POST("/admin/users/:id/password", s.setPassword, admin...)
 	v1.POST("/admin/relatives", s.addRelative, admin...)
 	v1.GET("/admin/relatives", s.listRelatives, admin...)
+	if s.deps.Schema != nil {
+		v1.POST("/admin/fields", s.addField, admin...)
+		v1.GET("/admin/fields", s.listFields, admin...)
+		v1.DELETE("/admin/fields/:collection/:name", s.removeField, admin...)
+		v1.GET("/schema", s.schema, authed, compress)
+	}
 
 	v1.POST("/keys", s.registerKey, authed)
 	v1.GET("/keys", s.listKeys, authed)
@@ -147,7 +159,7 @@ func (s *Server) routes() {
 
 	field := []echo.MiddlewareFunc{authed, requireRole(server.FieldRoles...)}
 	v1.POST("/sync/push", s.push, field...) // pushPath
-	v1.GET("/sync/pull", s.pull, field...)
+	v1.GET("/sync/pull", s.pull, append(field, compress, pullFilter)...)
 	v1.GET("/conflicts", s.listConflicts, field...)
 	v1.POST("/conflicts/:id/resolve", s.resolveConflict, field...)
 	v1.GET("/rejections", s.listRejections, field...)

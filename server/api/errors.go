@@ -49,6 +49,7 @@ var statusOf = map[string]int{
 	syncproto.CodeNotFoundRecord:        http.StatusNotFound,
 	syncproto.CodeUnknownInvestigation:  http.StatusNotFound,
 	syncproto.CodeAlreadyExists:         http.StatusConflict,
+	syncproto.CodeBuiltinField:          http.StatusConflict,
 	syncproto.CodeConflictResolved:      http.StatusConflict,
 	syncproto.CodeDualSignatureRequired: http.StatusConflict,
 	syncproto.CodeCommitmentRequired:    http.StatusConflict,

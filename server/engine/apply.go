@@ -14,7 +14,11 @@ import (
 // record belongs to.
 func (t *txn) apply(m *syncproto.Mutation) (syncproto.MutationResult, string, error) {
 	res := syncproto.MutationResult{MutationID: m.MutationID}
-	if err := rules.ValidateMutation(m); err != nil {
+	set, err := t.schemaSet()
+	if err != nil {
+		return res, "", err
+	}
+	if err := rules.ValidateMutation(set, m); err != nil {
 		return res, "", err
 	}
 	if !t.a.HasAny(server.WriteRoles[m.Collection]...) {
@@ -68,7 +72,7 @@ func (t *txn) upsert(m *syncproto.Mutation, id string, cur, dup *server.Record, 
 			"the investigation was submitted and is locked; the edit is kept here")
 	}
 	if cur == nil {
-		if err := rules.CheckRequired(m.Collection, m.Fields); err != nil {
+		if err := rules.CheckRequired(t.schemas, m.Collection, m.Fields); err != nil {
 			return res, "", err
 		}
 		if m.Collection == syncproto.CollMembers {
@@ -79,7 +83,7 @@ func (t *txn) upsert(m *syncproto.Mutation, id string, cur, dup *server.Record, 
 		if dup != nil {
 			return t.mergeDuplicate(m, dup, res, unit)
 		}
-	} else if err := rules.CheckUpdate(m.Collection, changed(cur, m.Fields)); err != nil {
+	} else if err := rules.CheckUpdate(t.schemas, m.Collection, changed(cur, m.Fields)); err != nil {
 		return res, "", err
 	} else if m.Collection == syncproto.CollSignatures && len(changed(cur, m.Fields)) > 0 {
 		if err := t.checkSignatureEdit(cur); err != nil {

@@ -164,7 +164,11 @@ func (t *txn) resolve(c *syncproto.Conflict, req syncproto.ResolveRequest) (int6
 		if c.Field == "" || c.Kind == syncproto.KindPersonInTwoHouseholds {
 			return 0, server.Errorf(syncproto.CodeInvalidChoice, "this conflict takes a choice, not a value")
 		}
-		if err := rules.ValidateField(c.Collection, c.Field, req.Value); err != nil {
+		set, err := t.schemaSet()
+		if err != nil {
+			return 0, err
+		}
+		if err := rules.ValidateField(set, c.Collection, c.Field, req.Value); err != nil {
 			return 0, err
 		}
 	case choice == syncproto.ChoiceServer:

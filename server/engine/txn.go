@@ -24,6 +24,8 @@ type txn struct {
 	wrote bool
 	// results answers replays of ids pushed earlier in the same batch.
 	results map[int64][]byte
+	// schemas is the county's schema set once loaded (schemaSet).
+	schemas syncproto.SchemaSet
 }
 
 func (e *Engine) begin(tx server.Tx, a *server.Actor) (*txn, error) {

@@ -18,14 +18,14 @@ func TestValidateRejectsUncanonicalizableValues(t *testing.T) {
 		if raw[0] == '"' {
 			m.Fields = map[string]json.RawMessage{"findings": json.RawMessage(raw)}
 		}
-		if code := server.ErrorCode(rules.ValidateMutation(m)); code != syncproto.CodeInvalidField {
+		if code := server.ErrorCode(rules.ValidateMutation(nil, m)); code != syncproto.CodeInvalidField {
 			t.Errorf("%s: code %q, want invalid_field", raw, code)
 		}
 	}
 	ok := &syncproto.Mutation{Collection: "investigations", ID: "inv1", Op: "upsert",
 		Fields: map[string]json.RawMessage{"income_items": json.RawMessage(`[{"type":"工资","amount":1200.5}]`),
 			"findings": json.RawMessage(`"家中有\"重病\"患者"`)}}
-	if err := rules.ValidateMutation(ok); err != nil {
+	if err := rules.ValidateMutation(nil, ok); err != nil {
 		t.Errorf("valid investigation refused: %v", err)
 	}
 }

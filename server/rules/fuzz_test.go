@@ -41,7 +41,7 @@ func FuzzPushDecode(f *testing.F) {
 		}
 		for i := range req.Mutations {
 			m := &req.Mutations[i]
-			err := rules.ValidateMutation(m)
+			err := rules.ValidateMutation(nil, m)
 			if err != nil {
 				if server.ErrorCode(err) == "" || server.ErrorMessage(err) == "" {
 					t.Fatalf("mutation %+v: rejection without code or message: %v", m, err)
@@ -60,7 +60,7 @@ func FuzzPushDecode(f *testing.F) {
 				if _, ok := schema.Fields[name]; !ok {
 					t.Fatalf("accepted unknown field %s.%s", m.Collection, name)
 				}
-				if err := rules.ValidateField(m.Collection, name, v); err != nil {
+				if err := rules.ValidateField(nil, m.Collection, name, v); err != nil {
 					t.Fatalf("field %s accepted in a mutation but not alone: %v", name, err)
 				}
 			}
@@ -74,8 +74,8 @@ func FuzzPushDecode(f *testing.F) {
 			if _, err := syncproto.ContentHash(m.Collection, m.ID, fields); err != nil {
 				t.Fatalf("accepted fields %s cannot be hashed: %v", fields, err)
 			}
-			_ = rules.CheckRequired(m.Collection, m.Fields)
-			_ = rules.CheckUpdate(m.Collection, m.Fields)
+			_ = rules.CheckRequired(nil, m.Collection, m.Fields)
+			_ = rules.CheckUpdate(nil, m.Collection, m.Fields)
 		}
 	})
 }

@@ -1,6 +1,10 @@
 package rules
 
-import "time"
+import (
+	"time"
+
+	"github.com/ruhu-org/ruhu/syncproto"
+)
 
 // Limits bounds the work one request may cause and the size of what is
 // stored, so that one client cannot hold the single writer or fill every
@@ -34,10 +38,10 @@ type Limits struct {
 var DefaultLimits = Limits{
 	PushWork:               1000,
 	PushTime:               2 * time.Second,
-	MaxDepth:               4,
-	MaxItemBytes:           2000,
-	MaxValueBytes:          64 << 10,
-	MaxRecordBytes:         256 << 10,
+	MaxDepth:               syncproto.MaxValueDepth,
+	MaxItemBytes:           syncproto.MaxItemBytes,
+	MaxValueBytes:          syncproto.MaxValueBytes,
+	MaxRecordBytes:         syncproto.MaxRecordBytes,
 	PullPageBytes:          4 << 20,
 	RejectedPayloadsPerDay: 200,
 }

@@ -29,7 +29,7 @@ func TestNestedValuesAreBounded(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			m := &syncproto.Mutation{Collection: syncproto.CollInvestigations, ID: "inv1", Op: syncproto.OpUpsert,
 				Fields: map[string]json.RawMessage{"income_items": json.RawMessage(sc.value)}}
-			err := rules.ValidateMutation(m)
+			err := rules.ValidateMutation(nil, m)
 			if sc.ok && err != nil {
 				t.Fatalf("refused: %v", err)
 			}
