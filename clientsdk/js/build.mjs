@@ -2,8 +2,8 @@
 //   dist/ruhu.mjs                      ES module (tus-js-client not bundled: pass it in)
 //   ../../server/mobile/static/ruhu.js the same as a script (global Ruhu), embedded by /m/
 //   ../../server/mobile/static/tus.js  tus-js-client's browser build (global tus), loaded by /m/ for photos
-// `node build.mjs --check` builds in memory and fails when the embedded
-// files differ from a fresh build (run by the tests).
+// `node build.mjs --check` writes dist/ but only compares the embedded
+// files with a fresh build, failing when they differ (run by the tests).
 import * as esbuild from "esbuild";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -24,14 +24,12 @@ let stale = [];
 for (const [file, opts] of outputs) {
   const res = await esbuild.build(opts);
   const text = res.outputFiles[0].text;
-  if (check) {
-    if (file.startsWith(mobile)) {
-      let have = "";
-      try {
-        have = readFileSync(file, "utf8");
-      } catch {}
-      if (have !== text) stale.push(file);
-    }
+  if (check && file.startsWith(mobile)) {
+    let have = "";
+    try {
+      have = readFileSync(file, "utf8");
+    } catch {}
+    if (have !== text) stale.push(file);
     continue;
   }
   mkdirSync(dirname(file), { recursive: true });

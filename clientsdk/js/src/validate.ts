@@ -25,7 +25,6 @@ export interface PropertySchema {
   "x-ruhu-immutable"?: boolean;
   "x-ruhu-extra"?: boolean;
   "x-ruhu-ref"?: string | boolean;
-  "x-ruhu-max-bytes"?: number;
   [k: string]: unknown;
 }
 
@@ -46,21 +45,19 @@ export interface SchemaDoc {
   "x-ruhu-limits"?: Partial<Limits>;
 }
 
-/** Bounds on nested values (server/rules/limits.go DefaultLimits). */
+/** Bounds on values (x-ruhu-limits; syncproto/validate.go). */
 export interface Limits {
   maxValueBytes: number;
-  maxDepth: number;
+  maxValueDepth: number;
   maxItemBytes: number;
   maxRecordBytes: number;
-  maxStringBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   maxValueBytes: 64 << 10,
-  maxDepth: 4,
+  maxValueDepth: 4,
   maxItemBytes: 2000,
   maxRecordBytes: 256 << 10,
-  maxStringBytes: 2000,
 };
 
 /** One refusal: the field and the server's code for it. */
@@ -179,11 +176,8 @@ export class Validator {
     if (p.enum && !p.enum.some((e) => e === v)) return bad("enum", `must be one of ${p.enum.join(", ")}`);
     if (p.const !== undefined && p.const !== v) return bad("const", "has the wrong value");
     if (typeof v === "string") {
-      const chars = [...v].length;
-      const bytes = byteLength(v);
-      const maxBytes = p["x-ruhu-max-bytes"] ?? (p.maxLength === undefined ? this.limits.maxStringBytes : undefined);
+      const chars = [...v].length; // code points, as maxLength counts
       if (p.maxLength !== undefined && chars > p.maxLength) return bad("maxLength", `holds at most ${p.maxLength} characters`);
-      if (maxBytes !== undefined && bytes > maxBytes) return bad("maxLength", `holds at most ${maxBytes} bytes`);
       if (p.minLength !== undefined && chars < p.minLength) return bad("minLength", `needs at least ${p.minLength} characters`);
       if (p.pattern !== undefined && !new RegExp(p.pattern, "u").test(v)) return bad("pattern", "has the wrong form");
       if (p["x-ruhu-ref"] && p.pattern === undefined && !REF_ID.test(v)) return bad("x-ruhu-ref", "must be a record or unit id");
@@ -211,7 +205,7 @@ export class Validator {
     }
     if (typeof v === "object") {
       if (byteLength(JSON.stringify(v)) > this.limits.maxValueBytes) return bad("*", `must encode to at most ${this.limits.maxValueBytes} bytes`);
-      if (!this.withinBounds(v, 1)) return bad("*", `may nest at most ${this.limits.maxDepth} deep with strings of at most ${this.limits.maxItemBytes} bytes`);
+      if (!this.withinBounds(v, 1)) return bad("*", `may nest at most ${this.limits.maxValueDepth} deep with strings of at most ${this.limits.maxItemBytes} bytes`);
     }
     return undefined;
   }
@@ -219,7 +213,7 @@ export class Validator {
   private withinBounds(v: unknown, depth: number): boolean {
     if (typeof v === "string") return byteLength(v) <= this.limits.maxItemBytes;
     if (v === null || typeof v !== "object") return true;
-    if (depth > this.limits.maxDepth) return false;
+    if (depth > this.limits.maxValueDepth) return false;
     if (Array.isArray(v)) return v.every((e) => this.withinBounds(e, depth + 1));
     return Object.entries(v).every(([k, e]) => byteLength(k) <= this.limits.maxItemBytes && this.withinBounds(e, depth + 1));
   }
