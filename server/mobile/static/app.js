@@ -75,15 +75,17 @@
       else if (k === "text") el.textContent = v;
       else el.setAttribute(k, v === true ? "" : v);
     }
-    for (var i = 2; i < arguments.length; i++) {
-      var c = arguments[i];
-      if (c == null || c === false) continue;
-      (Array.isArray(c) ? c : [c]).forEach(function (x) { el.append(x instanceof Node ? x : document.createTextNode(String(x))); });
-    }
+    (function add(c) {
+      if (c == null || c === false) return;
+      if (Array.isArray(c)) c.forEach(add);
+      else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    })(Array.prototype.slice.call(arguments, 2));
     return el;
   }
   function screen() {
-    app.replaceChildren.apply(app, arguments);
+    var kids = [];
+    for (var i = 0; i < arguments.length; i++) kids = kids.concat(arguments[i]);
+    app.replaceChildren.apply(app, kids.filter(function (k) { return k != null; }));
     window.scrollTo(0, 0);
   }
   var toastTimer;
@@ -269,9 +271,11 @@
     var filed = await client.list("photos", function (p) { return p.fields.household_id === id; });
     var queued = (await client.photos()).filter(function (p) { return p.household_id === id && p.status !== "uploaded"; });
     var st = caseState(invs.slice());
-    var rows = Object.keys(r.fields).filter(function (k) { return k !== "unit_id"; }).map(function (k) {
-      var v = r.fields[k];
-      return [h("dt", { text: (props[k] && props[k].title) || k }), h("dd", { text: Array.isArray(v) ? v.join("、") : typeof v === "boolean" ? (v ? "是" : "否") : ENUM[v] || String(v) })];
+    var order = FORMS.households.concat(Object.keys(r.fields).sort());
+    var rows = order.filter(function (k, i) { return k !== "unit_id" && k in r.fields && order.indexOf(k) === i; }).map(function (k) {
+      var v = r.fields[k], p = props[k] || {};
+      var text = Array.isArray(v) ? v.join("、") : typeof v === "boolean" ? (v ? "是" : "否") : ENUM[v] || String(v);
+      return [h("dt", { text: p.title || k }), h("dd", { text: p["x-ruhu-sensitive"] ? mask(text) : text })];
     });
     var thumbs = h("div", { class: "thumbs" });
     filed.forEach(function (p) {
@@ -282,7 +286,7 @@
       }).then(function (res) { return res.ok ? res.blob() : null; }).then(function (b) { if (b) img.src = URL.createObjectURL(b); }).catch(function () {});
     });
     var kind = h("select", { id: "photoKind" }, ["house", "interior", "document", "commitment", "other"].map(function (k) { return h("option", { value: k, text: ENUM[k] }); }));
-    var file = h("input", { id: "photoFile", type: "file", accept: "image/jpeg,image/png", capture: "environment", onchange: async function () {
+    var file = h("input", { id: "photoFile", class: "hidden-file", type: "file", accept: "image/jpeg,image/png", capture: "environment", onchange: async function () {
       var f = file.files && file.files[0];
       if (!f) return;
       try {
@@ -294,7 +298,7 @@
     } });
     screen(h("button", { class: "back", type: "button", text: "‹ 本村家庭", onclick: function () { location.hash = "#/list"; } }),
       h("div", { class: "card", id: "household" }, h("h2", { text: r.fields.head_name }),
-        h("div", {}, h("span", { class: "tag state " + st[1], text: st[0] }), r.pending ? h("span", { class: "tag wait", text: "待同步 " + r.pending }) : null),
+        h("div", { class: "tags" }, h("span", { class: "tag state " + st[1], text: st[0] }), r.pending ? h("span", { class: "tag wait", text: "待同步 " + r.pending }) : null),
         h("dl", {}, rows)),
       h("div", { class: "card" }, h("div", { class: "row" }, h("h2", { text: "家庭成员（" + members.length + "）" })),
         members.map(function (m) {
@@ -306,7 +310,7 @@
       h("div", { class: "card" }, h("h2", { text: "照片" }), thumbs,
         queued.length ? h("p", { class: "muted", id: "queuedPhotos", text: queued.map(function (p) { return (ENUM[p.kind] || p.kind) + (p.status === "rejected" ? "（被退回：" + msg(p.code) + "）" : "（待上传）"); }).join("、") }) : null,
         h("label", { for: "photoKind", text: "照片类别" }), kind,
-        h("label", { for: "photoFile", text: "拍照或选择照片" }), file));
+        h("label", { for: "photoFile", class: "button", text: "拍照 / 选择照片" }), file));
   }
 
   // ---- routing ----
