@@ -79,7 +79,7 @@ export interface PushResult {
   replayed: boolean;
 }
 
-interface Change {
+export interface Change {
   collection: string;
   id: string;
   version: number;
@@ -626,6 +626,17 @@ export class RuhuClient {
       if (rep) rep.pulled += page.changes.length;
       if (!page.has_more) return n;
     }
+  }
+
+  /**
+   * browse reads one page of changes without storing them, projected to
+   * some fields (fields=): a light list for a screen that shows only a few.
+   */
+  async browse(opts: PullScope & { fields?: string[]; cursor?: string; limit?: number } = {}): Promise<{ changes: Change[]; cursor: string; has_more: boolean }> {
+    let q = "?limit=" + (opts.limit ?? this.opts.pullLimit ?? 200) + "&cursor=" + encodeURIComponent(opts.cursor ?? "");
+    if (opts.householdId) q += "&household_id=" + encodeURIComponent(opts.householdId);
+    if (opts.fields) q += "&fields=" + opts.fields.map(encodeURIComponent).join(",");
+    return this.call("GET", "/v1/sync/pull", undefined, q);
   }
 
   /**

@@ -1,5 +1,5 @@
 export { RuhuClient } from "./client";
-export type { ClientOptions, SyncReport, PullScope, PushResult, RecordView } from "./client";
+export type { ClientOptions, SyncReport, PullScope, PushResult, RecordView, Change } from "./client";
 export { fetchRequest, memoryStorage, defaultStorage } from "./adapters";
 export type { HttpRequest, HttpResponse, RequestAdapter, StorageAdapter } from "./adapters";
 export { RuhuError } from "./errors";

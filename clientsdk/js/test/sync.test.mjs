@@ -138,6 +138,12 @@ test("pull of one household, and conflicts between two devices", async () => {
   await b.sync();
   assert.ok(await b.get("households", h2), "the village pull brings the rest");
 
+  // A light list: one page projected to two fields, stored nowhere.
+  const page = await b.browse({ fields: ["head_name", "address"], limit: 5000 });
+  const h2change = page.changes.find((c) => c.id === h2);
+  assert.deepEqual(Object.keys(h2change.fields).sort(), ["address", "head_name"]);
+  assert.ok(page.changes.every((c) => Object.keys(c.fields).every((k) => k === "head_name" || k === "address")));
+
   await a.upsert("households", h1, { address: "东村一号" });
   await b.upsert("households", h1, { address: "东村1号院" });
   assert.equal((await a.sync()).applied, 1);

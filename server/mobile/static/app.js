@@ -196,6 +196,11 @@
         h("button", { class: "primary", id: "addHousehold", type: "button", text: "＋ 登记家庭", onclick: function () { location.hash = "#/new"; } }),
         h("button", { class: "secondary", type: "button", text: "退出登录", onclick: async function () { await client.logout(); location.hash = "#/login"; } })),
       h("div", { style: "height:12px" }),
+      // Changes the server refused are gone from the outbox: say which, and why.
+      rejected.filter(function (x) { return !hhs.some(function (r) { return r.id === x.id; }); }).slice(-5).map(function (x) {
+        return h("div", { class: "card rejected" }, h("span", { class: "tag warn", text: "被退回" }), " ",
+          (x.fields && (x.fields.head_name || x.fields.name)) || x.collection, h("div", { class: "muted", text: msg(x.code) }));
+      }),
       cards.length ? cards : h("p", { class: "muted", text: "还没有家庭。同步后显示本村的家庭，或点击“登记家庭”。" }));
   }
 
