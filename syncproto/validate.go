@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -279,11 +280,59 @@ func (spec FieldSpec) checkString(coll, field string, s string) *ValidationError
 	return nil
 }
 
-// ValidDateTime reports whether s is an RFC 3339 date-time, as format
-// "date-time" of JSON Schema.
+// ValidDateTime reports whether s is an RFC 3339 date-time, as JSON
+// Schema's format "date-time" has it: "T" or "t", seconds up to 60 for a
+// leap second at 23:59 UTC, an optional fraction, and "Z", "z" or ±hh:mm.
 func ValidDateTime(s string) bool {
-	_, err := time.Parse(time.RFC3339, s)
-	return err == nil
+	if len(s) < 20 || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':' {
+		return false
+	}
+	if _, err := time.Parse(time.DateOnly, s[:10]); err != nil {
+		return false
+	}
+	h, okh := digits2(s[11:13], 23)
+	m, okm := digits2(s[14:16], 59)
+	sec, oks := digits2(s[17:19], 60)
+	if !okh || !okm || !oks {
+		return false
+	}
+	rest := s[19:]
+	if frac, ok := strings.CutPrefix(rest, "."); ok {
+		n := 0
+		for n < len(frac) && frac[n] >= '0' && frac[n] <= '9' {
+			n++
+		}
+		if n == 0 {
+			return false
+		}
+		rest = frac[n:]
+	}
+	if rest != "Z" && rest != "z" {
+		if len(rest) != 6 || (rest[0] != '+' && rest[0] != '-') || rest[3] != ':' {
+			return false
+		}
+		zh, okzh := digits2(rest[1:3], 23)
+		zm, okzm := digits2(rest[4:6], 59)
+		if !okzh || !okzm {
+			return false
+		}
+		off := zh*60 + zm
+		if rest[0] == '+' {
+			off = -off
+		}
+		hm := (h*60 + m + off + 24*60) % (24 * 60)
+		h, m = hm/60, hm%60
+	}
+	return sec < 60 || (h == 23 && m == 59)
+}
+
+// digits2 reads two decimal digits of at most max.
+func digits2(s string, max int) (int, bool) {
+	if len(s) != 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
+		return 0, false
+	}
+	n := int(s[0]-'0')*10 + int(s[1]-'0')
+	return n, n <= max
 }
 
 func (spec FieldSpec) checkNumber(coll, field string, n json.Number) *ValidationError {

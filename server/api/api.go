@@ -154,6 +154,7 @@ func (s *Server) routes() {
 		v1.DELETE("/admin/fields/:collection/:name", s.removeField, admin...)
 		v1.GET("/schema", s.schema, authed, compress)
 	}
+	v1.GET("/openapi.json", s.openapi, compress)
 
 	v1.POST("/keys", s.registerKey, authed)
 	v1.GET("/keys", s.listKeys, authed)

@@ -200,3 +200,45 @@ func fieldOf(changes []syncproto.Change, id, field string) string {
 	}
 	return v
 }
+
+// TestPullIsCompressed: a pull page is gzipped when the client accepts it,
+// and sent plain otherwise.
+func TestPullIsCompressed(t *testing.T) {
+	env := ruhutest.New(t)
+	w := env.Login("worker1", "dev-w1")
+	var batch []syncproto.Mutation
+	for i := 0; i < 20; i++ {
+		batch = append(batch, ruhutest.Upsert("households", "hh"+itoa(i), 0, ruhutest.Household("t1-v1", i+1)))
+	}
+	w.Push(batch...)
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for _, enc := range []string{"gzip", ""} {
+		req, _ := http.NewRequest(http.MethodGet, env.URL+"/v1/sync/pull", nil)
+		req.Header.Set("Authorization", "Bearer "+w.Token)
+		if enc != "" {
+			req.Header.Set("Accept-Encoding", enc)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if got := res.Header.Get("Content-Encoding"); got != enc {
+			t.Fatalf("Accept-Encoding %q: Content-Encoding %q", enc, got)
+		}
+		body := raw
+		if enc == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ = io.ReadAll(zr)
+			t.Logf("pull page of 20 households: %d bytes, %d gzipped", len(body), len(raw))
+		}
+		var page syncproto.PullResponse
+		if err := json.Unmarshal(body, &page); err != nil || len(page.Changes) != 20 {
+			t.Errorf("Accept-Encoding %q: %v, %d changes", enc, err, len(page.Changes))
+		}
+	}
+}
