@@ -89,11 +89,20 @@ function validDate(s: string): boolean {
   return d <= days[mo - 1];
 }
 
+/** validDateTime follows RFC 3339's grammar as syncproto.ValidDateTime does (t/z in either case, a leap second at 23:59 UTC). */
 function validDateTime(s: string): boolean {
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|([+-])(\d{2}):(\d{2}))$/.exec(s);
+  const m = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/.exec(s);
   if (!m || !validDate(m[1])) return false;
-  if (+m[2] > 23 || +m[3] > 59 || +m[4] > 59) return false;
-  return m[6] === "Z" || (+m[8] < 24 && +m[9] < 60);
+  let h = +m[2], min = +m[3];
+  const sec = +m[4];
+  if (h > 23 || min > 59 || sec > 60) return false;
+  if (m[7]) {
+    const zh = +m[8], zm = +m[9];
+    if (zh > 23 || zm > 59) return false;
+    const hm = (h * 60 + min + (m[7] === "+" ? -1 : 1) * (zh * 60 + zm) + 1440) % 1440;
+    (h = Math.floor(hm / 60)), (min = hm % 60);
+  }
+  return sec < 60 || (h === 23 && min === 59);
 }
 
 const byteLength = (s: string): number => utf8(s).length;
