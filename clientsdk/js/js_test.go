@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 )
@@ -53,7 +52,7 @@ func TestNodeSuite(t *testing.T) {
 	}
 	// The server the tests start: this checkout's, built once.
 	bin := filepath.Join(t.TempDir(), "ruhu")
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goCmd := need(t, "go")
 	run(t, filepath.Join("..", ".."), []string{"CGO_ENABLED=0"}, goCmd, "build", "-o", bin, "./server/cmd/ruhu")
 
 	run(t, ".", nil, node, filepath.Join("node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", ".")
