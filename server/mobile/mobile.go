@@ -2,7 +2,8 @@
 // page built on the JS light client (clientsdk/js, embedded here as
 // static/ruhu.js, with tus-js-client as static/tus.js for photos). The
 // page talks to the /v1 API like any other client; this package only
-// serves its files.
+// serves its files. A service worker (static/sw.js) keeps them, so that the
+// page opens with no network; the village's data is in IndexedDB.
 package mobile
 
 import (

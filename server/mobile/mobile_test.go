@@ -40,7 +40,7 @@ func TestServesThePage(t *testing.T) {
 	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 		t.Fatalf("content type %q", ct)
 	}
-	for _, f := range []string{"ruhu.js", "tus.js", "app.js", "app.css"} {
+	for _, f := range []string{"ruhu.js", "tus.js", "app.js", "app.css", "sw.js"} {
 		res, body := get(t, srv, "/m/"+f)
 		if res.StatusCode != http.StatusOK || len(body) < 500 {
 			t.Fatalf("GET /m/%s: %d, %d bytes", f, res.StatusCode, len(body))

@@ -196,8 +196,8 @@ export class RuhuClient {
 
   // ---- HTTP ----
 
-  private async send(method: string, path: string, body: unknown, token: string, query = ""): Promise<HttpResponse> {
-    const headers: Record<string, string> = { accept: "application/json" };
+  private async send(method: string, path: string, body: unknown, token: string, query = "", extra?: Record<string, string>): Promise<HttpResponse> {
+    const headers: Record<string, string> = { accept: "application/json", ...extra };
     if (token) headers.authorization = "Bearer " + token;
     if (body !== undefined) headers["content-type"] = "application/json";
     try {
@@ -228,19 +228,19 @@ export class RuhuClient {
   }
 
   /** call sends an authenticated request as userId (default: the current user), refreshing the token when needed. */
-  async call<T>(method: string, path: string, body?: unknown, query = "", userId?: string): Promise<T> {
+  async call<T>(method: string, path: string, body?: unknown, query = "", userId?: string, extra?: Record<string, string>): Promise<T> {
     const st = await this.open();
     const uid = userId ?? st.current;
     if (!uid) throw new RuhuError("not_logged_in", "nobody is logged in");
     let token = await this.accessToken(uid);
-    let res = await this.send(method, path, body, token, query);
+    let res = await this.send(method, path, body, token, query, extra);
     if (res.status === 401 && RuhuClient.problem(res).code === "token_expired") {
       await this.locked((s) => {
         const sess = s.sessions[uid];
         if (sess && sess.access === token) sess.access_expires = 0;
       });
       token = await this.accessToken(uid);
-      res = await this.send(method, path, body, token, query);
+      res = await this.send(method, path, body, token, query, extra);
     }
     if (res.status >= 400) {
       const err = RuhuClient.problem(res);
@@ -332,9 +332,11 @@ export class RuhuClient {
 
   // ---- schema ----
 
-  /** loadSchema fetches GET /v1/schema and keeps it for offline validation. */
+  /** loadSchema fetches GET /v1/schema (unless the kept version is current: 304) and keeps it for offline validation. */
   async loadSchema(): Promise<SchemaDoc> {
-    const doc = await this.call<SchemaDoc>("GET", "/v1/schema");
+    const have = this.validator?.doc;
+    const doc = await this.call<SchemaDoc>("GET", "/v1/schema", undefined, "", undefined, have ? { "if-none-match": `"${have.version}"` } : undefined);
+    if (doc === undefined && have) return have;
     if (!doc || typeof doc.collections !== "object") throw new RuhuError("bad_response", "no schema collections");
     await this.store.put("schema", doc);
     this.validator = new Validator(doc);
@@ -481,8 +483,7 @@ export class RuhuClient {
   private async syncOnce(scope: PullScope): Promise<SyncReport> {
     const rep: SyncReport = { pushed: 0, applied: 0, merged: 0, conflicts: 0, rejected: [], replayed: 0, pulled: 0, purged: 0,
       photosUploaded: 0, photosRejected: 0, keysRegistered: 0 };
-    const doc = this.validator?.doc;
-    await this.loadSchema().then((d) => d.version !== doc?.version, () => false);
+    await this.loadSchema().catch(() => undefined); // offline checks keep the schema held
     await this.registerKeys(rep);
     await this.push(rep, scope);
     await this.uploadPhotos(rep);

@@ -147,6 +147,16 @@ test("the village page, offline and back online", { skip: !haveChromium && `no $
   await page.evaluate(() => (location.hash = "#/list"));
   await page.waitForFunction(() => document.querySelectorAll(".hh").length >= 3);
   await page.screenshot({ path: join(shots, "6-households-synced.png"), fullPage: true });
+
+  // The page opens with no network at all: its files from the service
+  // worker's cache, the village from IndexedDB.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.setOfflineMode(true);
+  await page.reload({ waitUntil: "load" });
+  await page.waitForFunction(() => document.querySelectorAll(".hh").length >= 3 && document.querySelector("#net").textContent.startsWith("离线"));
+  assert.match(await page.$eval("#app", (el) => el.innerText), /黄三[\s\S]*低保边缘|低保边缘[\s\S]*黄三/);
+  await page.screenshot({ path: join(shots, "7-reopened-offline.png"), fullPage: true });
+  await page.setOfflineMode(false);
   assert.deepEqual(errors, [], "no errors in the page");
   await page.close();
 });

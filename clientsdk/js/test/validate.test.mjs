@@ -107,8 +107,17 @@ test("a county-defined field reaches the schema and is checked offline like on t
   await admin.login("admin", PASSWORD);
   await admin.call("POST", "/v1/admin/fields", { collection: "households", name: "housing", type: "enum", title: "住房类型", enum: ["brick", "earth"] });
 
-  const c = new RuhuClient({ baseUrl: srv.url, storage: memoryStorage() });
+  const statuses = [];
+  const real = fetchRequest();
+  const request = async (req) => {
+    const res = await real(req);
+    if (req.url.includes("/v1/schema")) statuses.push(res.status);
+    return res;
+  };
+  const c = new RuhuClient({ baseUrl: srv.url, storage: memoryStorage(), request });
   await c.login("worker1", PASSWORD);
+  await c.sync();
+  assert.deepEqual(statuses, [200, 304], "the kept schema is revalidated, not sent again");
   const p = c.schema().collections.households.properties.housing;
   assert.equal(p.title, "住房类型");
   assert.equal(p["x-ruhu-extra"], true);

@@ -340,5 +340,6 @@
   }
   window.addEventListener("hashchange", route);
   route().then(function () { if (online) return client.loggedIn().then(function (ok) { if (ok) sync(true); }); });
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("sw.js").catch(function () {}); // opens offline next time
   window.ruhuPage = { client: client, sync: sync, route: route };
 })();
