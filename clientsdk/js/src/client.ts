@@ -234,7 +234,8 @@ export class RuhuClient {
     if (!uid) throw new RuhuError("not_logged_in", "nobody is logged in");
     let token = await this.accessToken(uid);
     let res = await this.send(method, path, body, token, query, extra);
-    if (res.status === 401 && RuhuClient.problem(res).code === "token_expired") {
+    if (res.status === 401 && ["token_expired", "invalid_token"].includes(RuhuClient.problem(res).code)) {
+      // Expired, or not valid any more (e.g. the server's keys changed): refresh once and retry, as the Go client does.
       await this.locked((s) => {
         const sess = s.sessions[uid];
         if (sess && sess.access === token) sess.access_expires = 0;

@@ -110,17 +110,28 @@ test("the access token is refreshed, the refresh token rotated, and a reused one
   const s1 = st1.sessions[st1.current];
   assert.notEqual(s1.access, s0.access, "a new access token");
   assert.notEqual(s1.refresh, s0.refresh, "a new refresh token, stored");
+  // An access token the server refuses (token_expired or invalid_token)
+  // is refreshed once and the request retried.
+  const st2 = JSON.parse(storage.data.get("ruhu:state"));
+  st2.sessions[st2.current].access = "eyJhbGciOiJIUzI1NiJ9.e30.bm90LWEtcmVhbC1zaWduYXR1cmU";
+  storage.data.set("ruhu:state", JSON.stringify(st2));
+  const b = new RuhuClient({ baseUrl: srv.url, storage, now: () => Date.now() + offset });
+  assert.equal((await b.conflicts()).constructor, Array, "the request went through after a refresh");
+  const st3 = JSON.parse(storage.data.get("ruhu:state"));
+  assert.notEqual(st3.sessions[st3.current].refresh, s1.refresh, "rotated again");
+  assert.notEqual(st3.sessions[st3.current].access, st2.sessions[st2.current].access);
+  // From here b is the app (one client per storage).
   // The old one is spent: presenting it is theft, and revokes the session.
   const res = await fetch(srv.url + "/v1/auth/refresh", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ refresh_token: s0.refresh }) });
   assert.equal(res.status, 401);
   assert.equal((await res.json()).code, "refresh_token_reused");
   offset = 40 * 60_000;
-  await a.upsert("households", a.newId(), household(uniqueId()));
-  await assert.rejects(a.sync(), (e) => e.code === "relogin_required" || e.code === "session_revoked");
-  assert.equal(await a.loggedIn(), false);
-  assert.equal((await a.outbox()).length, 1, "queued work waits for the login");
-  await a.login("worker1", PASSWORD);
-  assert.equal((await a.sync()).applied, 1);
+  await b.upsert("households", b.newId(), household(uniqueId()));
+  await assert.rejects(b.sync(), (e) => e.code === "relogin_required" || e.code === "session_revoked");
+  assert.equal(await b.loggedIn(), false);
+  assert.equal((await b.outbox()).length, 1, "queued work waits for the login");
+  await b.login("worker1", PASSWORD);
+  assert.equal((await b.sync()).applied, 1);
 });
 
 test("pull of one household, and conflicts between two devices", async () => {
