@@ -44,3 +44,8 @@ fuzz:
 
 clean:
 	rm -rf $(BIN)
+
+## js: install the JS client's packages, build it and the /m/ page's scripts, run its node tests
+.PHONY: js
+js:
+	cd clientsdk/js && npm ci --no-audit --no-fund --loglevel=error && npm run build && npm run typecheck && npm test

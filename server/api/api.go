@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/ruhu-org/ruhu/server"
+	"github.com/ruhu-org/ruhu/server/mobile"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -128,6 +129,7 @@ func (s *Server) routes() {
 	e.GET("/", s.landing)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	mobile.Mount(e) // GET /m/: the village cadre's H5 page on the JS client
 
 	v1 := e.Group("/v1")
 	v1.POST("/auth/login", s.login)

@@ -1,0 +1,11 @@
+export { RuhuClient } from "./client";
+export type { ClientOptions, SyncReport, PullScope, PushResult, RecordView, Change } from "./client";
+export { fetchRequest, memoryStorage, defaultStorage } from "./adapters";
+export type { HttpRequest, HttpResponse, RequestAdapter, StorageAdapter } from "./adapters";
+export { RuhuError } from "./errors";
+export { Validator, validIdNumber, DEFAULT_LIMITS } from "./validate";
+export type { SchemaDoc, CollectionSchema, PropertySchema, FieldError, Limits } from "./validate";
+export { canonicalize, contentHash, signedMessage, keyId, signHash, webCryptoSigner } from "./sign";
+export type { Signer } from "./sign";
+export { sha256, sha256Sync, hex, fromHex, base64, fromBase64, utf8 } from "./sha256";
+export type { Entry, QueuedPhoto, Rejection, User } from "./store";
