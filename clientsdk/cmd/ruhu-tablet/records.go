@@ -58,6 +58,8 @@ var addFlags = map[string][][2]string{
 	syncproto.CollMembers: {{"household", "household_id"}, {"name", "name"}, {"id-number", "id_number"},
 		{"relation", "relation"}},
 	syncproto.CollInvestigations: {{"household", "household_id"}, {"date", "date"}},
+	syncproto.CollReviews: {{"household", "household_id"}, {"date", "date"}, {"committee-size", "committee_size"},
+		{"present", "present"}, {"for", "votes_for"}, {"against", "votes_against"}, {"minutes", "minutes_photo"}},
 }
 
 // cmdRecord handles "household|member|investigation add|new|edit".
@@ -80,8 +82,12 @@ func cmdRecord(collection string) func(e *env) error {
 		}
 		fields := clientsdk.Fields{}
 		for f, v := range named {
-			if *v != "" {
-				fields[f] = *v
+			if *v == "" {
+				continue
+			}
+			fields[f] = *v
+			if spec := syncproto.Schemas[collection].Fields[f]; !isText(spec.Type) && json.Valid([]byte(*v)) {
+				fields[f] = json.RawMessage(*v) // a number
 			}
 		}
 		if err := set.fields(collection, fields); err != nil {
@@ -180,7 +186,7 @@ func cmdShow(e *env) error {
 
 // collections are what list and show take.
 var collections = []string{syncproto.CollHouseholds, syncproto.CollMembers, syncproto.CollInvestigations,
-	syncproto.CollSignatures, syncproto.CollPhotos}
+	syncproto.CollSignatures, syncproto.CollPhotos, syncproto.CollReviews, syncproto.CollCases}
 
 // collectionArg checks a collection name; the singular is accepted.
 func collectionArg(name string) (string, error) {

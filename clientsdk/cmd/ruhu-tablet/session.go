@@ -90,24 +90,29 @@ func cmdLogout(e *env) error {
 func cmdSign(e *env) error {
 	fs := e.flagSet("sign")
 	role := fs.String("role", "investigator", "the capacity you sign in")
+	review := fs.Bool("review", false, "sign a democratic review (the cadre or the committee head) instead of an investigation")
 	pos, err := e.parse(fs, e.args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return e.usage("want one INVESTIGATION_ID")
+		return e.usage("want one INVESTIGATION_ID (or REVIEW_ID with --review)")
 	}
 	c, err := e.open("")
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	s, err := c.Sign(e.ctx, pos[0], clientsdk.SignOptions{Role: *role})
+	what, sign := "investigation", c.Sign
+	if *review {
+		what, sign = "review", c.SignReview
+	}
+	s, err := sign(e.ctx, pos[0], clientsdk.SignOptions{Role: *role})
 	if err != nil {
 		return err
 	}
 	return e.result(s, func(w io.Writer) {
-		fmt.Fprintf(w, "signed investigation %s\n  content %s\n  key     %s\n", s.InvestigationID, s.ContentHash, s.KeyID)
+		fmt.Fprintf(w, "signed %s %s\n  content %s\n  key     %s\n", what, s.InvestigationID, s.ContentHash, s.KeyID)
 		if s.Predicted {
 			fmt.Fprintln(w, "  (signed the content your unsynced edits will give it; sync soon)")
 		} else if s.ServerHash != "" && s.ServerHash != s.ContentHash {
