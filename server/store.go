@@ -171,6 +171,13 @@ type Tx interface {
 	RevokeSession(id, why string, at time.Time) error
 	// RevokeUserSessions revokes every live session of a user.
 	RevokeUserSessions(userID, why string, at time.Time) error
+
+	// Console reads.
+
+	// LiveRecordsIn returns the live records of collection filed under
+	// any of units, created at or after since (all of them when since is
+	// zero), in version order, at most limit.
+	LiveRecordsIn(collection string, units []string, since time.Time, limit int) ([]*Record, error)
 }
 
 // Record is a stored record: its fields with their versions (merge.Record)
