@@ -47,6 +47,8 @@ type Deps struct {
 	// outside tus uploads (default 10 s): login, refresh and the other
 	// small JSON bodies, which anyone can otherwise trickle for minutes.
 	SmallBodyTimeout time.Duration
+	// Console serves the review console under /review/ (optional).
+	Console http.Handler
 }
 
 // Server is the HTTP API.
@@ -157,6 +159,9 @@ func (s *Server) routes() {
 	if s.deps.Uploads != nil {
 		v1.Any("/uploads", s.uploads, field...)
 		v1.Any("/uploads/*", s.uploads, field...)
+	}
+	if s.deps.Console != nil {
+		e.Any("/review/*", echo.WrapHandler(s.deps.Console))
 	}
 	if s.deps.Photos != nil {
 		v1.POST("/photos/missing", s.missingPhotos, field...)

@@ -10,11 +10,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/ruhu-org/ruhu/server"
+	"github.com/ruhu-org/ruhu/server/policy"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -139,6 +141,7 @@ type HouseholdFile struct {
 	Photos         []FilePhoto
 	Conflicts      []syncproto.Conflict // open ones
 	Audit          []AuditLine
+	Benefit        Benefit
 	// Masked is true when the actor's role does not need the sensitive
 	// fields (ID numbers, health, disability, bank account).
 	Masked bool
@@ -317,8 +320,23 @@ func (t *txn) activity(vs []server.Unit, recent *subtree, since time.Time) ([]Vi
 	if err != nil {
 		return nil, fmt.Errorf("list rejections: %w", err)
 	}
+	// A rejection is kept under its pusher's unit (store reads do not
+	// return it): the pusher's village is found again from the user.
+	units := map[string]string{}
 	for _, r := range rejected {
-		if va := idx[r.UnitID]; va != nil && !r.CreatedAt.Before(since) {
+		if r.CreatedAt.Before(since) {
+			continue
+		}
+		unit, ok := units[r.UserID]
+		if !ok {
+			if u, err := t.tx.UserByID(r.UserID); err != nil {
+				return nil, fmt.Errorf("pusher of a rejection: %w", err)
+			} else if u != nil {
+				unit = u.UnitID
+			}
+			units[r.UserID] = unit
+		}
+		if va := idx[cmp.Or(r.UnitID, unit)]; va != nil {
 			va.Rejected++
 		}
 	}
@@ -475,7 +493,14 @@ func (t *txn) fillFile(f *HouseholdFile, hh *server.Record, children []*server.R
 	names := userNames{t: t, names: map[string]string{}}
 	f.Household, f.Village = t.fileRecord(hh, f.Masked, &names), t.units[hh.UnitID]
 	sigs := map[string][]*server.Record{}
+	var members, invs []*server.Record
 	for _, c := range children {
+		if !c.Deleted && c.Collection == syncproto.CollMembers {
+			members = append(members, c)
+		}
+		if !c.Deleted && c.Collection == syncproto.CollInvestigations {
+			invs = append(invs, c)
+		}
 		if !c.Deleted && c.Collection == syncproto.CollSignatures {
 			sigs[c.ParentID] = append(sigs[c.ParentID], c)
 		}
@@ -502,6 +527,7 @@ func (t *txn) fillFile(f *HouseholdFile, hh *server.Record, children []*server.R
 			f.Photos = append(f.Photos, p)
 		}
 	}
+	f.Benefit = fileBenefit(hh, members, invs, t.now)
 	if err := t.fileConflicts(f, hh, children); err != nil {
 		return err
 	}
@@ -646,4 +672,126 @@ func detailJSON(d any) json.RawMessage {
 		return json.RawMessage(v)
 	}
 	return mustJSON(d)
+}
+
+// Benefit is the computed per-capita income and benefit of a household
+// file, under the default county policy, with the assumptions made.
+type Benefit struct {
+	Result policy.Result
+	// Notes say what the computation assumed where the file is silent.
+	Notes []string
+}
+
+// fileBenefit computes the household's benefit from its unmasked records:
+// the members' birth dates (from the ID number when unset), disability,
+// illness and income items, and the latest investigation's income (which,
+// when present, replaces the members' own items) and rigid expenses.
+// Amounts are monthly yuan.
+func fileBenefit(hh *server.Record, members, invs []*server.Record, asOf time.Time) Benefit {
+	var notes []string
+	h := policy.Household{ID: hh.ID, AsOf: asOf.Format(time.DateOnly), Area: policy.Area(hh.Field("hukou_type")),
+		Category: policy.Category(hh.Field("category")), Members: []policy.Member{}, Expenses: []policy.ExpenseItem{}}
+	if h.Area == "" {
+		h.Area, notes = policy.AreaRural, append(notes, "户籍类型未填写，按农村标准计算")
+	}
+	latest := latestInvestigation(invs)
+	invIncome := map[string][]policy.IncomeItem{}
+	if latest != nil {
+		for _, it := range items(latest, "income_items") {
+			invIncome[str(it["member_id"])] = append(invIncome[str(it["member_id"])], incomeItem(it))
+		}
+		for _, it := range items(latest, "expense_items") {
+			h.Expenses = append(h.Expenses, policy.ExpenseItem{Type: policy.ExpenseType(str(it["type"])), Amount: fen(it["amount"])})
+		}
+		notes = append(notes, "收入与刚性支出取自最近一次入户调查（"+latest.Field("date")+"）")
+	}
+	for _, m := range members {
+		pm := policy.Member{ID: m.ID, BirthDate: m.Field("birth_date"), DisabilityKind: disabilityKind(m.Field("disability_type")),
+			Income: []policy.IncomeItem{}}
+		if pm.BirthDate == "" {
+			pm.BirthDate = birthFromID(m.Field("id_number"))
+		}
+		_ = json.Unmarshal(m.Fields["disability_grade"], &pm.DisabilityGrade)
+		_ = json.Unmarshal(m.Fields["serious_illness"], &pm.SeriousIllness)
+		if latest != nil {
+			pm.Income = append(pm.Income, invIncome[m.ID]...)
+		} else {
+			for _, it := range items(m, "income_items") {
+				pm.Income = append(pm.Income, incomeItem(it))
+			}
+		}
+		h.Members = append(h.Members, pm)
+	}
+	return Benefit{Result: policy.Benefit(policy.DefaultPolicy(), h), Notes: notes}
+}
+
+// latestInvestigation is the live investigation with the latest date
+// (then the latest created); nil when none.
+func latestInvestigation(invs []*server.Record) *server.Record {
+	var best *server.Record
+	for _, inv := range invs {
+		if best == nil || cmp.Or(cmp.Compare(inv.Field("date"), best.Field("date")), inv.CreatedAt.Compare(best.CreatedAt)) > 0 {
+			best = inv
+		}
+	}
+	return best
+}
+
+// items decodes an array field of objects; other items are skipped.
+func items(r *server.Record, field string) []map[string]any {
+	var raw []json.RawMessage
+	if json.Unmarshal(r.Fields[field], &raw) != nil {
+		return nil
+	}
+	var out []map[string]any
+	for _, it := range raw {
+		var m map[string]any
+		if json.Unmarshal(it, &m) == nil && m != nil {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func incomeItem(it map[string]any) policy.IncomeItem {
+	unverified, _ := it["unverified"].(bool)
+	return policy.IncomeItem{Type: policy.IncomeType(str(it["type"])), Amount: fen(it["amount"]), Unverified: unverified}
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// fen converts an amount in yuan (a JSON number) to fen, rounded half up;
+// anything else is -1, which policy.Household.Validate refuses.
+func fen(v any) policy.Fen {
+	f, ok := v.(float64)
+	if !ok || f < 0 || f > float64(policy.MaxAmount)/100 {
+		return -1
+	}
+	return policy.Fen(math.Floor(f*100 + 0.5))
+}
+
+func disabilityKind(s string) policy.DisabilityKind {
+	switch {
+	case strings.Contains(s, "智力") || s == string(policy.DisabilityIntellectual):
+		return policy.DisabilityIntellectual
+	case strings.Contains(s, "精神") || s == string(policy.DisabilityMental):
+		return policy.DisabilityMental
+	}
+	return policy.DisabilityKind(s)
+}
+
+// birthFromID reads the birth date of an 18-character ID number; "" when
+// it holds none.
+func birthFromID(id string) string {
+	if len(id) != 18 {
+		return ""
+	}
+	d, err := time.Parse("20060102", id[6:14])
+	if err != nil {
+		return ""
+	}
+	return d.Format(time.DateOnly)
 }
