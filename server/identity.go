@@ -66,7 +66,11 @@ var WriteRoles = map[string][]string{
 	syncproto.CollHouseholds:     {syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleCountyApprover},
 	syncproto.CollMembers:        {syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleCountyApprover},
 	syncproto.CollInvestigations: {syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector},
-	syncproto.CollSignatures:     {syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector},
+	syncproto.CollSignatures: {syncproto.RoleVillageWorker, syncproto.RoleVillageCommittee,
+		syncproto.RoleTownshipReviewer, syncproto.RoleInspector},
+	// The democratic review is recorded by the village: its cadre or the
+	// committee head.
+	syncproto.CollReviews: {syncproto.RoleVillageWorker, syncproto.RoleVillageCommittee},
 }
 
 // PhotoUploadRoles may upload a photo (the commitment photo unlocks
@@ -86,6 +90,11 @@ var OwnWorkOnlyRoles = []string{syncproto.RoleInspector}
 var SignerRoles = []string{
 	syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector,
 }
+
+// ReviewSignerRoles may co-sign a democratic review: the responsible cadre
+// (包片干部, a village worker) and the committee head (village_committee).
+// The village committee signs nothing else.
+var ReviewSignerRoles = []string{syncproto.RoleVillageWorker, syncproto.RoleVillageCommittee}
 
 // ResolverRoles may resolve conflicts: the township reviewer and the
 // record's village workers.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/ruhu-org/ruhu/server/policy"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -98,6 +99,37 @@ type InvestigationService interface {
 	// Submit locks an investigation signed by at least two investigators.
 	// Codes: not_found, dual_signature_required, commitment_required.
 	Submit(ctx context.Context, a *Actor, id string) (*syncproto.SubmitResponse, error)
+}
+
+// CaseFilter selects cases for CaseService.Cases.
+type CaseFilter struct {
+	UnitID   string // a unit of the actor's subtree (default: the actor's)
+	State    string
+	Category string
+	// Drawn selects the cases drawn for a re-visit or spot check in their
+	// current round.
+	Drawn bool
+	// Household selects the cases of one household.
+	Household string
+	// After is the last case id of the previous page; Limit the page size.
+	After string
+	Limit int
+}
+
+// CaseService carries cases through the procedure (docs/procedure.md).
+type CaseService interface {
+	CreateCase(ctx context.Context, a *Actor, in syncproto.CreateCaseRequest) (*syncproto.Case, error)
+	Case(ctx context.Context, a *Actor, id string) (*syncproto.Case, error)
+	Cases(ctx context.Context, a *Actor, f CaseFilter) (*syncproto.CaseList, error)
+	Transition(ctx context.Context, a *Actor, id string, in syncproto.TransitionRequest) (*syncproto.Case, error)
+	Object(ctx context.Context, a *Actor, id string, in syncproto.ObjectionRequest) (*syncproto.Case, error)
+	CaseBenefit(ctx context.Context, a *Actor, id string) (*syncproto.CaseBenefit, error)
+	Draw(ctx context.Context, a *Actor, in syncproto.DrawRequest) (*syncproto.Draw, error)
+	GetDraw(ctx context.Context, a *Actor, id string) (*syncproto.Draw, error)
+	Notice(ctx context.Context, a *Actor, unitID, stage string) (*syncproto.NoticeList, error)
+	Roster(ctx context.Context, a *Actor, unitID string) ([]syncproto.RosterRow, error)
+	Policies(ctx context.Context, a *Actor) ([]policy.Policy, error)
+	AddPolicy(ctx context.Context, a *Actor, p policy.Policy) ([]policy.Policy, error)
 }
 
 // Photo is one filing of a stored photo: which household's file it is in,

@@ -172,6 +172,12 @@ type Tx interface {
 	// RevokeUserSessions revokes every live session of a user.
 	RevokeUserSessions(userID, why string, at time.Time) error
 
+	// Case procedure.
+
+	// RecordsIn returns the live records of collection filed under any of
+	// units (their unit_id), in version order.
+	RecordsIn(collection string, units []string) ([]*Record, error)
+
 	// Console reads.
 
 	// LiveRecordsIn returns the live records of collection filed under

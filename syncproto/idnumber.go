@@ -53,3 +53,18 @@ func MaskIDNumber(s string) string {
 	}
 	return string(b)
 }
+
+// BirthDateOf returns the birth date (YYYY-MM-DD) an 18-character ID
+// number carries in characters 7–14, or "" when it carries none.
+func BirthDateOf(id string) string {
+	if len(id) != 18 {
+		return ""
+	}
+	d := id[6:14]
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return ""
+		}
+	}
+	return d[0:4] + "-" + d[4:6] + "-" + d[6:8]
+}

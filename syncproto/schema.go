@@ -106,10 +106,13 @@ var Schemas = map[string]Schema{
 		},
 	},
 	CollSignatures: {
-		Required:  []string{"investigation_id", "key_id", "content_hash", "signature", "signed_at"},
-		Immutable: []string{"investigation_id", "key_id", "content_hash", "signature", "signed_at", "signer_id"},
+		// A signature signs an investigation (investigation_id) or a
+		// democratic review (review_id): exactly one of the two.
+		Required:  []string{"key_id", "content_hash", "signature", "signed_at"},
+		Immutable: []string{"investigation_id", "review_id", "key_id", "content_hash", "signature", "signed_at", "signer_id"},
 		Fields: map[string]FieldSpec{
 			"investigation_id": {Type: TRef},
+			"review_id":        {Type: TRef},
 			"key_id":           {Type: TString, Max: 64},
 			"content_hash":     {Type: TString, Max: 64},
 			"signature":        {Type: TString, Max: 200},
@@ -118,6 +121,27 @@ var Schemas = map[string]Schema{
 			"signer_id": {Type: TRef},
 			// role the signer signs in (investigator, reviewer, inspector).
 			"role": {Type: TString, Max: 40},
+		},
+	},
+	// CollReviews is the democratic review (民主评议) of a household's
+	// case, recorded offline and co-signed by the responsible cadre and the
+	// committee head (signatures with review_id).
+	CollReviews: {
+		Required:  []string{"household_id", "committee_size", "present", "votes_for", "votes_against", "date"},
+		Immutable: []string{"household_id"},
+		Fields: map[string]FieldSpec{
+			"household_id":   {Type: TRef},
+			"case_id":        {Type: TRef},
+			"committee_size": {Type: TInteger, Min: 1, Max: 500},
+			"present":        {Type: TInteger, Min: 0, Max: 500},
+			"votes_for":      {Type: TInteger, Min: 0, Max: 500},
+			"votes_against":  {Type: TInteger, Min: 0, Max: 500},
+			"abstentions":    {Type: TInteger, Min: 0, Max: 500},
+			"method":         {Type: TEnum, Enum: []string{"ballot", "show_of_hands"}},
+			"date":           {Type: TDate},
+			"location":       {Type: TString, Max: 300},
+			"minutes_photo":  {Type: TString, Max: 64},
+			"opinion":        {Type: TString, Max: 4000},
 		},
 	},
 }

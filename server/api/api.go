@@ -28,6 +28,8 @@ type Deps struct {
 	Sync           server.SyncService
 	Conflicts      server.ConflictService
 	Investigations server.InvestigationService
+	// Cases carries cases through the procedure (optional).
+	Cases server.CaseService
 	Hasher         server.PasswordHasher
 	// Ready reports whether the database answers (GET /readyz).
 	Ready func(ctx context.Context) error
@@ -155,6 +157,8 @@ func (s *Server) routes() {
 	v1.GET("/rejections", s.listRejections, field...)
 	v1.POST("/investigations/:id/submit", s.submitInvestigation, append(field,
 		requireRole(syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleInspector))...)
+
+	s.caseRoutes(v1, field, admin)
 
 	if s.deps.Uploads != nil {
 		v1.Any("/uploads", s.uploads, field...)

@@ -102,7 +102,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	ps := &photos.Service{Store: store, Records: eng}
-	h := api.New(api.Deps{Auth: as, Admin: eng, Keys: eng, Sync: eng, Conflicts: eng, Investigations: eng,
+	h := api.New(api.Deps{Auth: as, Admin: eng, Keys: eng, Sync: eng, Conflicts: eng, Investigations: eng, Cases: eng,
 		Hasher: cfg.Hasher, Ready: db.Ping, Log: cfg.Log, Uploads: up, Photos: ps,
 		Console: console.New(console.Deps{Auth: as, Sessions: eng, Engine: eng, Photos: ps, Secret: key, Now: eng.Now, Log: cfg.Log})})
 	a := &App{Store: db, SQLite: lite, Engine: eng, Auth: as, Uploads: up, Handler: h, swept: make(chan struct{})}

@@ -166,7 +166,7 @@ func (t *txn) write(m *syncproto.Mutation, cur *server.Record, out merge.Outcome
 		}
 	}
 	if cur.Collection == syncproto.CollSignatures && len(out.Apply) > 0 {
-		if err := t.touchInvestigation(parent); err != nil {
+		if err := t.touchSigned(cur, parent); err != nil {
 			return res, "", err
 		}
 	}
@@ -202,7 +202,7 @@ func (t *txn) write(m *syncproto.Mutation, cur *server.Record, out merge.Outcome
 
 // save stores a record, keeping derived state (signature meta) current.
 func (t *txn) save(r *server.Record) error {
-	if r.Collection == syncproto.CollInvestigations && !r.Deleted {
+	if signable(r.Collection) && !r.Deleted {
 		if err := t.refreshSignatureState(r); err != nil {
 			return err
 		}
@@ -210,10 +210,14 @@ func (t *txn) save(r *server.Record) error {
 	return t.put(r)
 }
 
-// touchInvestigation gives an investigation a new version so that its
-// refreshed signature state reaches every device.
-func (t *txn) touchInvestigation(id string) error {
-	inv, err := t.get(syncproto.CollInvestigations, id)
+// touchSigned gives what sig signs (an investigation or a review) a new
+// version so that its refreshed signature state reaches every device.
+func (t *txn) touchSigned(sig *server.Record, id string) error {
+	coll := syncproto.CollInvestigations
+	if sig.Field("review_id") != "" {
+		coll = syncproto.CollReviews
+	}
+	inv, err := t.get(coll, id)
 	if err != nil || inv == nil {
 		return err
 	}
@@ -295,7 +299,13 @@ func (t *txn) ownWorkOnly() bool {
 		!t.a.HasAny(syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer)
 }
 
-// isLocked reports whether r is a submitted investigation.
+// isLocked reports whether r is a submitted investigation or a democratic
+// review a case rests on.
 func isLocked(r *server.Record) bool {
-	return r.Collection == syncproto.CollInvestigations && r.Meta.Submitted
+	return signable(r.Collection) && r.Meta.Submitted
+}
+
+// signable reports whether records of collection are signed.
+func signable(collection string) bool {
+	return collection == syncproto.CollInvestigations || collection == syncproto.CollReviews
 }

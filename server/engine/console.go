@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -493,11 +492,8 @@ func (t *txn) fillFile(f *HouseholdFile, hh *server.Record, children []*server.R
 	names := userNames{t: t, names: map[string]string{}}
 	f.Household, f.Village = t.fileRecord(hh, f.Masked, &names), t.units[hh.UnitID]
 	sigs := map[string][]*server.Record{}
-	var members, invs []*server.Record
+	var invs []*server.Record
 	for _, c := range children {
-		if !c.Deleted && c.Collection == syncproto.CollMembers {
-			members = append(members, c)
-		}
 		if !c.Deleted && c.Collection == syncproto.CollInvestigations {
 			invs = append(invs, c)
 		}
@@ -527,7 +523,10 @@ func (t *txn) fillFile(f *HouseholdFile, hh *server.Record, children []*server.R
 			f.Photos = append(f.Photos, p)
 		}
 	}
-	f.Benefit = fileBenefit(hh, members, invs, t.now)
+	var err error
+	if f.Benefit, err = t.fileBenefit(hh, invs); err != nil {
+		return err
+	}
 	if err := t.fileConflicts(f, hh, children); err != nil {
 		return err
 	}
@@ -675,54 +674,50 @@ func detailJSON(d any) json.RawMessage {
 }
 
 // Benefit is the computed per-capita income and benefit of a household
-// file, under the default county policy, with the assumptions made.
+// file, with what the computation rested on.
 type Benefit struct {
 	Result policy.Result
-	// Notes say what the computation assumed where the file is silent.
+	// PolicyFrom is the county policy version applied.
+	PolicyFrom string
+	// Notes say what the computation rested on.
 	Notes []string
 }
 
-// fileBenefit computes the household's benefit from its unmasked records:
-// the members' birth dates (from the ID number when unset), disability,
-// illness and income items, and the latest investigation's income (which,
-// when present, replaces the members' own items) and rigid expenses.
-// Amounts are monthly yuan.
-func fileBenefit(hh *server.Record, members, invs []*server.Record, asOf time.Time) Benefit {
+// fileBenefit computes the household's benefit today with the case
+// procedure's computation (benefitInput, the county's policy in force):
+// on the household's open case when it has one, else as a case would be
+// on the latest investigation.
+func (t *txn) fileBenefit(hh *server.Record, invs []*server.Record) (Benefit, error) {
+	cr := &caseRec{c: syncproto.Case{HouseholdID: hh.ID, Category: hh.Field("category")}}
+	cases, err := t.casesUnder(hh.UnitID)
+	if err != nil {
+		return Benefit{}, err
+	}
 	var notes []string
-	h := policy.Household{ID: hh.ID, AsOf: asOf.Format(time.DateOnly), Area: policy.Area(hh.Field("hukou_type")),
-		Category: policy.Category(hh.Field("category")), Members: []policy.Member{}, Expenses: []policy.ExpenseItem{}}
-	if h.Area == "" {
-		h.Area, notes = policy.AreaRural, append(notes, "户籍类型未填写，按农村标准计算")
+	for _, c := range cases {
+		if c.c.HouseholdID == hh.ID && slices.Contains(openStates, c.c.State) {
+			cr = c
+			notes = append(notes, "按案件 "+c.c.Number+" 测算")
+		}
 	}
-	latest := latestInvestigation(invs)
-	invIncome := map[string][]policy.IncomeItem{}
-	if latest != nil {
-		for _, it := range items(latest, "income_items") {
-			invIncome[str(it["member_id"])] = append(invIncome[str(it["member_id"])], incomeItem(it))
+	if cr.rec == nil {
+		if latest := latestInvestigation(invs); latest != nil {
+			cr.c.InvestigationID = latest.ID
 		}
-		for _, it := range items(latest, "expense_items") {
-			h.Expenses = append(h.Expenses, policy.ExpenseItem{Type: policy.ExpenseType(str(it["type"])), Amount: fen(it["amount"])})
-		}
-		notes = append(notes, "收入与刚性支出取自最近一次入户调查（"+latest.Field("date")+"）")
 	}
-	for _, m := range members {
-		pm := policy.Member{ID: m.ID, BirthDate: m.Field("birth_date"), DisabilityKind: disabilityKind(m.Field("disability_type")),
-			Income: []policy.IncomeItem{}}
-		if pm.BirthDate == "" {
-			pm.BirthDate = birthFromID(m.Field("id_number"))
-		}
-		_ = json.Unmarshal(m.Fields["disability_grade"], &pm.DisabilityGrade)
-		_ = json.Unmarshal(m.Fields["serious_illness"], &pm.SeriousIllness)
-		if latest != nil {
-			pm.Income = append(pm.Income, invIncome[m.ID]...)
-		} else {
-			for _, it := range items(m, "income_items") {
-				pm.Income = append(pm.Income, incomeItem(it))
-			}
-		}
-		h.Members = append(h.Members, pm)
+	if cr.c.InvestigationID != "" {
+		notes = append(notes, "收入与刚性支出取自入户调查表 "+cr.c.InvestigationID)
+	} else {
+		notes = append(notes, "尚无入户调查表：收入取自家庭成员登记")
 	}
-	return Benefit{Result: policy.Benefit(policy.DefaultPolicy(), h), Notes: notes}
+	res, p, err := t.benefit(cr)
+	if server.ErrorCode(err) == syncproto.CodeInvalidPolicy {
+		return Benefit{Notes: append(notes, "本县没有可用的政策参数："+server.ErrorMessage(err))}, nil
+	}
+	if err != nil {
+		return Benefit{}, err
+	}
+	return Benefit{Result: res, PolicyFrom: p.EffectiveFrom, Notes: notes}, nil
 }
 
 // latestInvestigation is the live investigation with the latest date
@@ -735,63 +730,4 @@ func latestInvestigation(invs []*server.Record) *server.Record {
 		}
 	}
 	return best
-}
-
-// items decodes an array field of objects; other items are skipped.
-func items(r *server.Record, field string) []map[string]any {
-	var raw []json.RawMessage
-	if json.Unmarshal(r.Fields[field], &raw) != nil {
-		return nil
-	}
-	var out []map[string]any
-	for _, it := range raw {
-		var m map[string]any
-		if json.Unmarshal(it, &m) == nil && m != nil {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func incomeItem(it map[string]any) policy.IncomeItem {
-	unverified, _ := it["unverified"].(bool)
-	return policy.IncomeItem{Type: policy.IncomeType(str(it["type"])), Amount: fen(it["amount"]), Unverified: unverified}
-}
-
-func str(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-// fen converts an amount in yuan (a JSON number) to fen, rounded half up;
-// anything else is -1, which policy.Household.Validate refuses.
-func fen(v any) policy.Fen {
-	f, ok := v.(float64)
-	if !ok || f < 0 || f > float64(policy.MaxAmount)/100 {
-		return -1
-	}
-	return policy.Fen(math.Floor(f*100 + 0.5))
-}
-
-func disabilityKind(s string) policy.DisabilityKind {
-	switch {
-	case strings.Contains(s, "智力") || s == string(policy.DisabilityIntellectual):
-		return policy.DisabilityIntellectual
-	case strings.Contains(s, "精神") || s == string(policy.DisabilityMental):
-		return policy.DisabilityMental
-	}
-	return policy.DisabilityKind(s)
-}
-
-// birthFromID reads the birth date of an 18-character ID number; "" when
-// it holds none.
-func birthFromID(id string) string {
-	if len(id) != 18 {
-		return ""
-	}
-	d, err := time.Parse("20060102", id[6:14])
-	if err != nil {
-		return ""
-	}
-	return d.Format(time.DateOnly)
 }

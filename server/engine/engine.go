@@ -47,6 +47,7 @@ var (
 	_ server.KeyService           = (*Engine)(nil)
 	_ server.AuthStore            = (*Engine)(nil)
 	_ server.PhotoRecords         = (*Engine)(nil)
+	_ server.CaseService          = (*Engine)(nil)
 )
 
 var (

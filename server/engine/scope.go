@@ -34,15 +34,22 @@ func (t *txn) scope(m *syncproto.Mutation, cur *server.Record) (unit, household,
 		}
 		return unit, m.ID, "", nil
 	case syncproto.CollSignatures:
-		parent = pick("investigation_id", curParent)
-		inv, err := t.get(syncproto.CollInvestigations, parent)
+		coll, field := signedCollection(m, cur)
+		parent = pick(field, curParent)
+		if cur == nil && server.StringField(m.Fields, "investigation_id") != "" && server.StringField(m.Fields, "review_id") != "" {
+			return "", "", "", server.Errorf(syncproto.CodeInvalidField, "a signature signs an investigation or a review, not both")
+		}
+		if parent == "" {
+			return "", "", "", server.Errorf(syncproto.CodeMissingField, "investigation_id (or review_id) is required")
+		}
+		target, err := t.get(coll, parent)
 		if err != nil {
 			return "", "", "", err
 		}
-		if inv == nil || inv.Deleted {
-			return "", "", "", server.Errorf(syncproto.CodeUnknownInvestigation, "investigation %q does not exist", parent)
+		if target == nil || target.Deleted {
+			return "", "", "", server.Errorf(syncproto.CodeUnknownInvestigation, "%s %q does not exist", coll, parent)
 		}
-		household = inv.HouseholdID
+		household = target.HouseholdID
 	default:
 		household = pick("household_id", curHH)
 	}
@@ -138,4 +145,13 @@ func (t *txn) bump(r *server.Record) error {
 	}
 	r.Version = v
 	return nil
+}
+
+// signedCollection returns what a signature signs — an investigation or a
+// democratic review — and the field naming it.
+func signedCollection(m *syncproto.Mutation, cur *server.Record) (collection, field string) {
+	if server.StringField(m.Fields, "review_id") != "" || (cur != nil && cur.Field("review_id") != "") {
+		return syncproto.CollReviews, "review_id"
+	}
+	return syncproto.CollInvestigations, "investigation_id"
 }

@@ -19,7 +19,7 @@ const PolicyRequireCommitment = "policy.require_commitment"
 // refreshSignatureState recomputes an investigation's content hash and which
 // signers' signatures count for it, into its meta.
 func (t *txn) refreshSignatureState(inv *server.Record) error {
-	hash, err := syncproto.ContentHash(syncproto.CollInvestigations, inv.ID, inv.FieldsJSON())
+	hash, err := syncproto.ContentHash(inv.Collection, inv.ID, inv.FieldsJSON())
 	if err != nil {
 		return fmt.Errorf("content hash of %s: %w", inv.ID, err)
 	}
@@ -34,10 +34,12 @@ func (t *txn) refreshSignatureState(inv *server.Record) error {
 	return nil
 }
 
-// checkSignature enforces the dual-signature rules on a new signature record.
-// Codes: unknown_key, bad_signature, stale_content, signer_not_eligible,
-// conflict_of_interest, duplicate_signature.
-func (t *txn) checkSignature(m *syncproto.Mutation, invID, household string) error {
+// checkSignature enforces the dual-signature rules on a new signature
+// record of target (an investigation or a democratic review). Codes:
+// unknown_key, bad_signature, stale_content, signer_not_eligible,
+// conflict_of_interest, duplicate_signature, already_submitted.
+func (t *txn) checkSignature(m *syncproto.Mutation, targetID, household string) error {
+	coll, _ := signedCollection(m, nil)
 	keyID := server.StringField(m.Fields, "key_id")
 	key, err := t.tx.Key(keyID)
 	if err != nil {
@@ -60,28 +62,36 @@ func (t *txn) checkSignature(m *syncproto.Mutation, invID, household string) err
 	if !syncproto.Verify(pub, hash, server.StringField(m.Fields, "signature")) {
 		return server.Errorf(syncproto.CodeBadSignature, "the signature does not verify with key %q", keyID)
 	}
-	inv, err := t.get(syncproto.CollInvestigations, invID)
+	target, err := t.get(coll, targetID)
 	if err != nil {
 		return err
 	}
-	if inv == nil {
-		return server.Errorf(syncproto.CodeUnknownInvestigation, "no investigation %q", invID)
+	if target == nil {
+		return server.Errorf(syncproto.CodeUnknownInvestigation, "no %s %q", coll, targetID)
 	}
-	if inv.Meta.Submitted {
-		return server.Errorf(syncproto.CodeAlreadySubmitted, "the investigation was submitted; its signatures are final")
+	if target.Meta.Submitted {
+		return server.Errorf(syncproto.CodeAlreadySubmitted, "the %s was submitted; its signatures are final", coll)
 	}
-	if err := t.refreshSignatureState(inv); err != nil {
+	if err := t.refreshSignatureState(target); err != nil {
 		return err
 	}
-	if hash != inv.Meta.Signatures.ContentHash {
-		return server.Errorf(syncproto.CodeStaleContent, "the signed content is not the investigation's current content (%s)", inv.Meta.Signatures.ContentHash)
+	if hash != target.Meta.Signatures.ContentHash {
+		return server.Errorf(syncproto.CodeStaleContent, "the signed content is not the %s's current content (%s)", coll, target.Meta.Signatures.ContentHash)
 	}
 	// Cheap before costly: a duplicate needs no look at the household.
-	if slices.Contains(inv.Meta.Signatures.ValidSigners, key.UserID) {
+	if slices.Contains(target.Meta.Signatures.ValidSigners, key.UserID) {
 		return server.Errorf(syncproto.CodeDuplicateSignature, "the signer has already signed this content")
 	}
-	_, err = t.checkSigner(key.UserID, household)
+	_, err = t.checkSigner(key.UserID, household, signerRoles(coll))
 	return err
+}
+
+// signerRoles returns the roles that may sign a record of collection.
+func signerRoles(collection string) []string {
+	if collection == syncproto.CollReviews {
+		return server.ReviewSignerRoles
+	}
+	return server.SignerRoles
 }
 
 // checkSignatureEdit guards a change to a stored signature record: only its
@@ -91,12 +101,16 @@ func (t *txn) checkSignatureEdit(sig *server.Record) error {
 	if sig.CreatedBy != t.a.UserID {
 		return server.Errorf(syncproto.CodeForbidden, "a signature can only be changed by the person who signed")
 	}
-	inv, err := t.get(syncproto.CollInvestigations, sig.ParentID)
+	coll := syncproto.CollInvestigations
+	if sig.Field("review_id") != "" {
+		coll = syncproto.CollReviews
+	}
+	target, err := t.get(coll, sig.ParentID)
 	if err != nil {
 		return err
 	}
-	if inv != nil && inv.Meta.Submitted {
-		return server.Errorf(syncproto.CodeAlreadySubmitted, "the investigation was submitted; its signatures are final")
+	if target != nil && target.Meta.Submitted {
+		return server.Errorf(syncproto.CodeAlreadySubmitted, "the %s was submitted; its signatures are final", coll)
 	}
 	return nil
 }
@@ -120,7 +134,7 @@ func (t *txn) checkHouseholdDelete(hh *server.Record) error {
 // exists and is enabled, holds a signing role, covers the household, and is
 // neither a member of it nor a registered relative of one. Codes:
 // signer_not_eligible, conflict_of_interest.
-func (t *txn) checkSigner(userID, household string) (*server.User, error) {
+func (t *txn) checkSigner(userID, household string, roles []string) (*server.User, error) {
 	signer, err := t.tx.UserByID(userID)
 	if err != nil {
 		return nil, err
@@ -136,7 +150,7 @@ func (t *txn) checkSigner(userID, household string) (*server.User, error) {
 		return nil, server.Errorf(syncproto.CodeSignerNotEligible, "the household %q does not exist", household)
 	}
 	sa := server.Actor{UserID: signer.ID, UnitPath: signer.UnitPath, Roles: signer.Roles}
-	if signer.Disabled || !sa.HasAny(server.SignerRoles...) || !sa.Covers(t.units[hh.UnitID].Path) {
+	if signer.Disabled || !sa.HasAny(roles...) || !sa.Covers(t.units[hh.UnitID].Path) {
 		return nil, server.Errorf(syncproto.CodeSignerNotEligible, "the signer may not sign for this household (role or jurisdiction)")
 	}
 	return signer, t.checkInterest(signer, hh)
@@ -222,7 +236,7 @@ func (t *txn) recheckSigners(inv *server.Record) error {
 	people := map[string]bool{}
 	var refused []string
 	for _, id := range inv.Meta.Signatures.ValidSigners {
-		signer, err := t.checkSigner(id, inv.HouseholdID)
+		signer, err := t.checkSigner(id, inv.HouseholdID, signerRoles(inv.Collection))
 		if code := server.ErrorCode(err); code != "" {
 			refused = append(refused, fmt.Sprintf("%s: %s", code, server.ErrorMessage(err)))
 			continue

@@ -47,6 +47,9 @@ type Policy struct {
 	// second, … year of gradual exit (002 §2.1 逐年递减); the last share
 	// repeats.
 	ExitYearShares []BP `json:"exit_year_shares"`
+	// Procedure holds the notice periods and draw shares of the case
+	// procedure; zero fields take their defaults.
+	Procedure Procedure `json:"procedure"`
 }
 
 // Increments are the key-group increment shares (增发比例) of the standard
@@ -88,6 +91,9 @@ var ErrInvalidPolicy = errors.New("policy: invalid policy")
 // Validate refuses a policy the engine cannot apply sensibly. Every error
 // wraps ErrInvalidPolicy and names the field.
 func (p Policy) Validate() error {
+	if err := p.Procedure.Validate(); err != nil {
+		return err
+	}
 	for _, check := range []func() error{p.checkDates, p.checkAmounts, p.checkRates, p.checkExit, p.checkLists} {
 		if err := check(); err != nil {
 			return fmt.Errorf("%w: %s %v", ErrInvalidPolicy, p.EffectiveFrom, err)
@@ -263,3 +269,85 @@ func monthsBetween(since, on time.Time) int {
 	}
 	return m
 }
+
+// Procedure holds the county's procedure numbers (domain.md "The
+// procedure"): notice periods and the shares drawn for re-visits and spot
+// checks. A zero field takes its default (DefaultProcedure).
+type Procedure struct {
+	// VillageNoticeDays, TownshipNoticeDays and CountyNoticeDays are the
+	// three public notices (三榜公示: 7, 5, 5 days; 004 §9, §10).
+	VillageNoticeDays  int `json:"village_notice_days,omitempty"`
+	TownshipNoticeDays int `json:"township_notice_days,omitempty"`
+	CountyNoticeDays   int `json:"county_notice_days,omitempty"`
+	// ObjectionNoticeDays is the least period of a notice after an
+	// objection (异议, 004 §12: ≥ 7 days).
+	ObjectionNoticeDays int `json:"objection_notice_days,omitempty"`
+	// RevisitShare is the share of a township's cases of a round drawn for
+	// a re-visit (≥ 20 %); SpotCheckShare the county inspectors' spot
+	// check (≥ 10 %) (004 §10.2).
+	RevisitShare   BP `json:"revisit_share,omitempty"`
+	SpotCheckShare BP `json:"spot_check_share,omitempty"`
+}
+
+// The procedure's legal floors: a county may raise them, never lower.
+const (
+	MinRevisitShare        BP = 2000
+	MinSpotCheckShare      BP = 1000
+	MinObjectionNoticeDays    = 7
+	MaxNoticeDays             = 60
+)
+
+// DefaultProcedure returns domain.md's numbers.
+func DefaultProcedure() Procedure {
+	return Procedure{VillageNoticeDays: 7, TownshipNoticeDays: 5, CountyNoticeDays: 5, ObjectionNoticeDays: 7,
+		RevisitShare: MinRevisitShare, SpotCheckShare: MinSpotCheckShare}
+}
+
+// WithDefaults fills zero fields from DefaultProcedure.
+func (p Procedure) WithDefaults() Procedure {
+	d := DefaultProcedure()
+	for _, f := range []struct{ v, def *int }{{&p.VillageNoticeDays, &d.VillageNoticeDays},
+		{&p.TownshipNoticeDays, &d.TownshipNoticeDays}, {&p.CountyNoticeDays, &d.CountyNoticeDays},
+		{&p.ObjectionNoticeDays, &d.ObjectionNoticeDays}} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	if p.RevisitShare == 0 {
+		p.RevisitShare = d.RevisitShare
+	}
+	if p.SpotCheckShare == 0 {
+		p.SpotCheckShare = d.SpotCheckShare
+	}
+	return p
+}
+
+// Validate refuses numbers below the legal floors or out of range. Errors
+// wrap ErrInvalidPolicy.
+func (p Procedure) Validate() error {
+	p = p.WithDefaults()
+	for _, d := range []struct {
+		name string
+		v    int
+	}{{"village_notice_days", p.VillageNoticeDays}, {"township_notice_days", p.TownshipNoticeDays},
+		{"county_notice_days", p.CountyNoticeDays}, {"objection_notice_days", p.ObjectionNoticeDays}} {
+		if d.v < 1 || d.v > MaxNoticeDays {
+			return fmt.Errorf("%w: procedure.%s %d: want 1…%d", ErrInvalidPolicy, d.name, d.v, MaxNoticeDays)
+		}
+	}
+	if p.ObjectionNoticeDays < MinObjectionNoticeDays {
+		return fmt.Errorf("%w: procedure.objection_notice_days %d: want at least %d", ErrInvalidPolicy,
+			p.ObjectionNoticeDays, MinObjectionNoticeDays)
+	}
+	if p.RevisitShare < MinRevisitShare || p.RevisitShare > 10000 {
+		return fmt.Errorf("%w: procedure.revisit_share %d bp: want %d…10000", ErrInvalidPolicy, p.RevisitShare, MinRevisitShare)
+	}
+	if p.SpotCheckShare < MinSpotCheckShare || p.SpotCheckShare > 10000 {
+		return fmt.Errorf("%w: procedure.spot_check_share %d bp: want %d…10000", ErrInvalidPolicy, p.SpotCheckShare, MinSpotCheckShare)
+	}
+	return nil
+}
+
+// AgeOn returns the completed years (周岁) from birth to on: 70 and over is
+// a key group, under 18 a minor.
+func AgeOn(birth, on time.Time) int { return ageOn(birth, on) }
