@@ -95,21 +95,31 @@ func newPage(t *testing.T, env *ruhutest.Env) *page {
 	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
 	t.Cleanup(func() { cancelT(); cancel() })
 	p := &page{t: t, ctx: ctx, url: env.URL}
-	p.do(chromedp.EmulateViewport(1366, 768))
+	// The first action opens the tab, which lives as long as the context
+	// of that action: it runs on the page's own context.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1366, 768)); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
 	return p
 }
 
+// do runs steps, each action given at most 15 seconds; on failure the
+// test stops with the page's address and text.
 func (p *page) do(steps ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	if err := chromedp.Do(p.ctx, steps...); err != nil {
-		p.t.Fatalf("browser: %v", err)
+	ctx, cancel := context.WithTimeout(p.ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		href, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string]("location.href"))
+		body, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string]("document.body ? document.body.innerText.slice(0, 2000) : ''"))
+		p.t.Fatalf("browser: %v\npage %s:\n%s", err, href, body)
 	}
 }
 
-// open navigates to a console path and waits for the page's main element.
+// open navigates to a console path and waits for the page.
 func (p *page) open(path string) {
 	p.t.Helper()
-	p.do(chromedp.Navigate(p.url+path), chromedp.WaitReady(chromedp.CSS("main")))
+	p.do(chromedp.Navigate(p.url+path), chromedp.WaitReady(chromedp.CSS("body")))
 }
 
 // eval evaluates a JavaScript expression.
@@ -148,9 +158,24 @@ func (p *page) waitFor(cond string) {
 	p.t.Fatalf("waiting for %s: %v (page %s)", cond, last, href)
 }
 
-// shot writes a full-page PNG screenshot into $RUHU_SCREENSHOTS (default:
-// the test's temporary directory).
+// shot writes a full-page PNG screenshot (see save).
 func (p *page) shot(name string) {
+	p.t.Helper()
+	// A page still laying out has no size yet: try again shortly.
+	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	for i := 0; err != nil && i < 20; i++ {
+		time.Sleep(50 * time.Millisecond)
+		png, err = chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	}
+	if err != nil {
+		p.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p.save(name, png)
+}
+
+// save writes a PNG into $RUHU_SCREENSHOTS (default: the test's
+// temporary directory).
+func (p *page) save(name string, png []byte) {
 	p.t.Helper()
 	dir := os.Getenv("RUHU_SCREENSHOTS")
 	if dir == "" {
@@ -158,13 +183,19 @@ func (p *page) shot(name string) {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		p.t.Fatal(err)
 	}
-	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		p.t.Fatalf("screenshot %s: %v", name, err)
-	}
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
 		p.t.Fatal(err)
 	}
+}
+
+// viewShot writes a screenshot of what the 1366×768 window shows.
+func (p *page) viewShot(name string) {
+	p.t.Helper()
+	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p.save(name, png)
 }
 
 // login fills the login form with the keyboard and submits it with Enter.

@@ -29,6 +29,10 @@ type Engine interface {
 	ListConflicts(ctx context.Context, a *server.Actor, status, after string, limit int) ([]syncproto.Conflict, error)
 	ResolveConflict(ctx context.Context, a *server.Actor, id string, req syncproto.ResolveRequest) (*syncproto.Conflict, error)
 	ListRejections(ctx context.Context, a *server.Actor, limit int) ([]syncproto.Rejection, error)
+	ConsoleHeads(ctx context.Context, a *server.Actor, ids []string) (map[string]engine.HouseholdHead, error)
+	// The case procedure: cases, transitions, objections, draws, notices,
+	// the roster.
+	server.CaseService
 }
 
 // Sessions finds the live session of a cookie and its user.
@@ -91,6 +95,16 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /review/photos/{sha}/{variant}", h.page(h.photo))
 	m.HandleFunc("GET /review/conflicts", h.page(h.conflicts))
 	m.HandleFunc("POST /review/conflicts/{id}/resolve", h.form(h.resolve))
+	m.HandleFunc("GET /review/cases", h.page(h.cases))
+	m.HandleFunc("GET /review/cases/{id}", h.page(h.casePage))
+	m.HandleFunc("POST /review/cases/{id}/transition", h.form(h.transition))
+	m.HandleFunc("POST /review/cases/{id}/objections", h.form(h.object))
+	m.HandleFunc("GET /review/draws", h.page(h.draws))
+	m.HandleFunc("POST /review/draws", h.form(h.draw))
+	m.HandleFunc("GET /review/draws/{id}", h.page(h.drawPage))
+	m.HandleFunc("GET /review/notices", h.page(h.notices))
+	m.HandleFunc("GET /review/notices/print", h.page(h.noticePrint))
+	m.HandleFunc("GET /review/roster.xlsx", h.page(h.roster))
 	m.HandleFunc("/review/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, nil, server.Errorf(syncproto.CodeNotFound, "no such page"))
 	})

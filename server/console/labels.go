@@ -110,3 +110,94 @@ var itemValueLabels = map[string]string{
 	"disability_care_allowance": "重度残疾人护理补贴", "medical": "自负医疗费用", "education": "教育支出",
 	"care": "照护支出", "disaster": "大灾、重大意外", "是": "是", "否": "否",
 }
+
+var stateLabels = map[string]string{
+	syncproto.StateInvestigating:  "入户调查中",
+	syncproto.StateVillageReview:  "村级民主评议",
+	syncproto.StateVillageNotice:  "村级公示",
+	syncproto.StateTownshipReview: "乡镇审核",
+	syncproto.StateTownshipNotice: "乡镇公示",
+	syncproto.StateCountyReview:   "县级审批",
+	syncproto.StateCountyNotice:   "县级公示",
+	syncproto.StateApproved:       "已批准（在保）",
+	syncproto.StateRejected:       "不予批准",
+	syncproto.StateReturned:       "退回重新调查",
+	syncproto.StateRecheck:        "复核中",
+	syncproto.StateExiting:        "渐退中",
+	syncproto.StateClosed:         "已终止",
+}
+
+var actionNames = map[string]string{
+	"create":                         "立案",
+	syncproto.ActSubmitInvestigation: "提交入户调查",
+	syncproto.ActOpenVillageNotice:   "开始村级公示",
+	syncproto.ActCloseNotice:         "公示期满，进入下一环节",
+	syncproto.ActTownshipApprove:     "乡镇审核通过",
+	syncproto.ActCountyApprove:       "县级审批通过",
+	syncproto.ActReturn:              "退回重新调查",
+	syncproto.ActReject:              "不予批准",
+	syncproto.ActStartRecheck:        "启动复核",
+	syncproto.ActConfirm:             "复核确认",
+	syncproto.ActStartExit:           "启动渐退",
+	syncproto.ActClose:               "终止救助",
+	"object":                         "记录异议",
+	"objection":                      "记录异议",
+	"draw":                           "抽中核查",
+}
+
+var stageLabels = map[string]string{
+	"village": "村级", "township": "乡镇", "county": "县级",
+}
+
+func init() {
+	for code, heading := range map[string]string{
+		syncproto.CodeInvalidTransition:     "当前状态下不能进行此操作",
+		syncproto.CodeReasonRequired:        "请填写理由",
+		syncproto.CodeInvestigationRequired: "需先提交新的入户调查表",
+		syncproto.CodeReviewMissing:         "缺少民主评议记录",
+		syncproto.CodeReviewNotSigned:       "民主评议尚未会签",
+		syncproto.CodeReviewNoQuorum:        "民主评议到会人数未过半",
+		syncproto.CodeReviewNotPassed:       "民主评议未通过",
+		syncproto.CodeNoticePeriodRunning:   "公示期未满",
+		syncproto.CodeNotInNotice:           "案件不在公示期",
+		syncproto.CodeDrawRequired:          "须先抽取入户核查名单",
+		syncproto.CodeRevisitRequired:       "抽中的户须先完成乡镇入户核查",
+		syncproto.CodeSpotCheckRequired:     "抽中的户须先完成县级抽查",
+		syncproto.CodeNothingToDraw:         "没有待抽查的案件",
+		syncproto.CodeStaleCase:             "案件已被他人更新，请刷新后重试",
+		syncproto.CodeInvalidPolicy:         "政策参数不可用",
+		syncproto.CodeBenefitNotComputed:    "救助金无法计算",
+		syncproto.CodeCaseNotApproved:       "案件尚未批准",
+		syncproto.CodeExitNotApplicable:     "不适用渐退",
+		syncproto.CodeConflictOfInterest:    "利益冲突：您与该户有关联",
+		syncproto.CodeInvalidField:          "填写有误",
+		syncproto.CodeInvalidUnit:           "单位无效",
+		syncproto.CodeCaseAlreadyOpen:       "该户已有在办案件",
+	} {
+		errorHeadings[code] = heading
+	}
+}
+
+var signatureRoleLabels = map[string]string{
+	"investigator": "调查人", "reviewer": "审核人", "inspector": "督察人", "committee": "评议委员会", "": "调查人",
+}
+
+// codeLabels name the codes a push is refused with.
+var codeLabels = map[string]string{
+	syncproto.CodeInvalidIDNumber:      "身份证号码无效",
+	syncproto.CodeOutOfScope:           "不在辖区内",
+	syncproto.CodeInvalidField:         "字段填写有误",
+	syncproto.CodeValidation:           "填写有误",
+	syncproto.CodeForbidden:            "无权修改",
+	syncproto.CodeInvalidUnit:          "所属村无效",
+	syncproto.CodeUnknownHousehold:     "户不存在",
+	syncproto.CodeUnknownInvestigation: "调查表不存在",
+	syncproto.CodeUnknownKey:           "签名密钥未登记或已吊销",
+	syncproto.CodeBadSignature:         "签名无法验证",
+	syncproto.CodeStaleContent:         "签名内容已过期",
+	syncproto.CodeSignerNotEligible:    "签名人无资格",
+	syncproto.CodeConflictOfInterest:   "签名人与该户有利益关系",
+	syncproto.CodeDuplicateSignature:   "重复签名",
+	syncproto.CodeAlreadySubmitted:     "调查表已提交",
+	syncproto.CodeSignedContentLocked:  "已提交内容不可修改",
+}

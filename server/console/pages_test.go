@@ -75,7 +75,7 @@ func TestReviewerDay(t *testing.T) {
 	p.shot("04-household")
 	p.do(chromedp.Click(chromedp.CSS(".photos a.lightbox")))
 	p.waitFor(`document.querySelector("#photo-dialog").open && document.querySelector("#photo-dialog img").complete && document.querySelector("#photo-dialog img").naturalWidth > 0`)
-	p.shot("05-photo-large")
+	p.viewShot("05-photo-large")
 	p.do(chromedp.KeyEvent("\x1b"))
 	p.waitFor(`!document.querySelector("#photo-dialog").open`)
 

@@ -26,7 +26,7 @@ type view struct {
 }
 
 // pages are the parsed templates, each with the layout.
-var pages = parsePages("login", "error", "overview", "queue", "household", "conflicts")
+var pages = parsePages("login", "error", "overview", "queue", "household", "conflicts", "cases", "case", "draws", "draw", "notices")
 
 func parsePages(names ...string) map[string]*template.Template {
 	out := map[string]*template.Template{}
@@ -61,13 +61,28 @@ var funcs = template.FuncMap{
 		return ok && v != nil && v != ""
 	},
 	"fieldvalue": fieldValue,
-	"regime":     func(r policy.Regime) string { return label(regimeLabels, string(r)) },
-	"reason":     func(r policy.Reason) string { return label(reasonLabels, string(r)) },
+	"regime":     func(r any) string { return label(regimeLabels, fmt.Sprint(r)) },
+	"reason":     func(r any) string { return label(reasonLabels, fmt.Sprint(r)) },
 	"invfields":  func() []string { return investigationFields },
+	"state":      func(s string) string { return label(stateLabels, s) },
+	"act":        func(s string) string { return label(actionNames, s) },
+	"stage":      func(s string) string { return label(stageLabels, s) },
+	"yuan":       func(f int64) string { return policy.Fen(f).String() },
+	"date":       func(s string) string { return whenString(s) },
+	"list3":      func(a, b, c string) []string { return []string{a, b, c} },
+	"pct":        func(bp int64) string { return policy.BP(bp).Percent() },
+	"code":       func(c string) string { return label(codeLabels, c) },
+	"sigrole":    func(r string) string { return label(signatureRoleLabels, r) },
+	"objform": func(id, csrf, today, next string) objectionForm {
+		return objectionForm{CaseID: id, CSRF: csrf, Today: today, Next: next}
+	},
 	"clist": func(cs []syncproto.Conflict, csrf, next string, a *server.Actor) conflictList {
 		return conflictList{Conflicts: cs, CSRF: csrf, Next: next, CanResolve: a.HasAny(server.ResolverRoles...)}
 	},
 }
+
+// objectionForm is the data of the objection-form template.
+type objectionForm struct{ CaseID, CSRF, Today, Next string }
 
 // conflictList is the data of the conflict-list template.
 type conflictList struct {
@@ -239,12 +254,14 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case syncproto.CodeForbidden, syncproto.CodeOutOfScope:
 		return http.StatusForbidden
-	case syncproto.CodeConflictResolved:
-		return http.StatusConflict
 	case syncproto.CodeRateLimited:
 		return http.StatusTooManyRequests
+	case syncproto.CodeValidation, syncproto.CodeInvalidField, syncproto.CodeBadRequest, syncproto.CodeInvalidChoice,
+		syncproto.CodeReasonRequired, syncproto.CodeInvalidUnit:
+		return http.StatusBadRequest
 	}
-	return http.StatusBadRequest
+	// Any other code is a rule of the procedure that refused (409).
+	return http.StatusConflict
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }

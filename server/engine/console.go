@@ -731,3 +731,34 @@ func latestInvestigation(invs []*server.Record) *server.Record {
 	}
 	return best
 }
+
+// HouseholdHead is what lists of cases show of a household; the ID
+// number is masked.
+type HouseholdHead struct {
+	ID, HeadName, HeadIDNumber, Address, UnitID, Village string
+}
+
+// ConsoleHeads returns the heads of the households of ids that lie in the
+// actor's subtree (others are left out, as if they did not exist), by id.
+// Code forbidden.
+func (e *Engine) ConsoleHeads(ctx context.Context, a *server.Actor, ids []string) (map[string]HouseholdHead, error) {
+	out := map[string]HouseholdHead{}
+	if len(ids) > ConsoleLimit {
+		return nil, server.Errorf(syncproto.CodeValidation, "at most %d households at once", ConsoleLimit)
+	}
+	err := e.consoleRead(ctx, a, func(t *txn) error {
+		for _, id := range ids {
+			hh, err := t.get(syncproto.CollHouseholds, id)
+			if err != nil {
+				return err
+			}
+			if hh == nil || !t.covers(hh.UnitID) {
+				continue
+			}
+			out[id] = HouseholdHead{ID: id, HeadName: hh.Field("head_name"), HeadIDNumber: MaskIDNumber(hh.Field("head_id_number")),
+				Address: hh.Field("address"), UnitID: hh.UnitID, Village: t.units[hh.UnitID].Name}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -79,6 +79,9 @@ func testConsoleReadsAreScoped(t *testing.T, newEnv NewEnv) {
 	if err != nil || len(o.Villages) != 3 || o.Villages[0].UnitID != "t1-v1" || o.Villages[0].Households != 1 {
 		t.Errorf("reviewer1's overview since %s: %+v %v", later, o, err)
 	}
+	if heads, err := env.App.Engine.ConsoleHeads(ctx, r2, []string{"hh-c1", "hh-c3"}); err != nil || len(heads) != 1 || heads["hh-c3"].HeadName != "户主704" {
+		t.Errorf("reviewer2's heads of hh-c1 and hh-c3: %+v %v, want hh-c3 only", heads, err)
+	}
 	if _, err := env.App.Engine.ConsoleOverview(ctx, env.Actor("admin", "console"), later); server.ErrorCode(err) != syncproto.CodeForbidden {
 		t.Errorf("admin's overview: %v, want forbidden", err)
 	}
