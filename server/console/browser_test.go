@@ -142,13 +142,14 @@ func (p *page) text(sel string) string {
 	return v
 }
 
-// waitFor waits until a JavaScript condition holds, across page loads
-// (an evaluation cut by a navigation is tried again).
+// waitFor waits until a page is loaded and a JavaScript condition holds on
+// it, across page loads (an evaluation cut by a navigation is tried
+// again).
 func (p *page) waitFor(cond string) {
 	p.t.Helper()
 	var last error
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(30 * time.Millisecond) {
-		ok, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool]("(() => { try { return !!("+cond+") } catch (e) { return false } })()"))
+		ok, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool]("(() => { try { return document.readyState === 'complete' && !!("+cond+") } catch (e) { return false } })()"))
 		if err == nil && ok {
 			return
 		}
