@@ -74,6 +74,18 @@ func chromiumPath() string {
 	return ""
 }
 
+// requireBrowser skips the test when Chromium could not start, except
+// under CI=true, where it fails.
+func requireBrowser(t *testing.T) {
+	t.Helper()
+	if browserCtx == nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("browser tests cannot run: %v", browserErr)
+		}
+		t.Skipf("browser tests skipped: %v", browserErr)
+	}
+}
+
 // page is one browser tab of a test, in its own browser context.
 type page struct {
 	t   *testing.T
@@ -85,12 +97,7 @@ type page struct {
 // is skipped, except under CI=true, where it fails.
 func newPage(t *testing.T, env *ruhutest.Env) *page {
 	t.Helper()
-	if browserCtx == nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("browser tests cannot run: %v", browserErr)
-		}
-		t.Skipf("browser tests skipped: %v", browserErr)
-	}
+	requireBrowser(t)
 	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
 	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
 	t.Cleanup(func() { cancelT(); cancel() })

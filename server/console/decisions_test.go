@@ -16,6 +16,7 @@ import (
 // refused approving a drawn case before its re-visit, pass an undrawn one
 // to the township notice, print the notice, record an objection.
 func TestDecisions(t *testing.T) {
+	requireBrowser(t)
 	f := newCaseFixture(t)
 	p := newPage(t, f.env)
 	p.login("reviewer1")

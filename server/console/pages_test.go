@@ -16,6 +16,7 @@ import (
 // what came in, filter the queue, open a household file with its photos,
 // resolve a conflict that a tablet then pulls, log out.
 func TestReviewerDay(t *testing.T) {
+	requireBrowser(t)
 	f := newFixture(t)
 	p := newPage(t, f.env)
 
@@ -107,6 +108,7 @@ func TestReviewerDay(t *testing.T) {
 // the queue, not the household file, not its photos, and cannot resolve
 // its conflict.
 func TestOtherTownshipIsInvisible(t *testing.T) {
+	requireBrowser(t)
 	f := newFixture(t)
 	conflicts, err := f.env.App.Engine.ListConflicts(context.Background(), f.env.Actor("reviewer1", "x"), "open", "", 10)
 	if err != nil || len(conflicts) != 1 {
@@ -154,6 +156,7 @@ func TestOtherTownshipIsInvisible(t *testing.T) {
 // A form posted without its CSRF token is refused with the 403 page and
 // changes nothing.
 func TestFormWithoutCSRFIsRefused(t *testing.T) {
+	requireBrowser(t)
 	f := newFixture(t)
 	p := newPage(t, f.env)
 	p.login("reviewer1")
