@@ -130,28 +130,40 @@ func (c *Client) registerKeys(ctx context.Context, rep *SyncReport) error {
 // content the queued edits will produce. Errors: ErrNotLoggedIn,
 // ErrNotFound, ErrAlreadySigned.
 func (c *Client) Sign(ctx context.Context, investigationID string, opt SignOptions) (*Signature, error) {
+	return c.signRecord(ctx, syncproto.CollInvestigations, investigationID, opt)
+}
+
+// SignReview co-signs a democratic review (民主评议, collection reviews) as
+// the current user — the responsible cadre or the committee head — the
+// same way Sign signs an investigation. The signature's InvestigationID
+// holds the review's id.
+func (c *Client) SignReview(ctx context.Context, reviewID string, opt SignOptions) (*Signature, error) {
+	return c.signRecord(ctx, syncproto.CollReviews, reviewID, opt)
+}
+
+func (c *Client) signRecord(ctx context.Context, collection, id string, opt SignOptions) (*Signature, error) {
 	var sig *Signature
 	err := c.edit(ctx, func(tx *sql.Tx, user string) error {
 		var err error
-		sig, err = c.sign(ctx, tx, user, investigationID, opt)
+		sig, err = c.sign(ctx, tx, user, collection, id, opt)
 		return err
 	})
 	return sig, err
 }
 
-func (c *Client) sign(ctx context.Context, tx *sql.Tx, user, invID string, opt SignOptions) (*Signature, error) {
-	invID, err := resolveAlias(ctx, tx, syncproto.CollInvestigations, invID)
+func (c *Client) sign(ctx context.Context, tx *sql.Tx, user, collection, invID string, opt SignOptions) (*Signature, error) {
+	invID, err := resolveAlias(ctx, tx, collection, invID)
 	if err != nil {
 		return nil, err
 	}
-	inv, err := loadRow(ctx, tx, syncproto.CollInvestigations, invID)
+	inv, err := loadRow(ctx, tx, collection, invID)
 	if err != nil {
 		return nil, err
 	}
 	if inv.View == nil {
-		return nil, fmt.Errorf("%w: investigation %s", ErrNotFound, invID)
+		return nil, fmt.Errorf("%w: %s %s", ErrNotFound, collection, invID)
 	}
-	hash, err := syncproto.ContentHash(syncproto.CollInvestigations, invID, json.RawMessage(encodeFields(inv.View)))
+	hash, err := syncproto.ContentHash(collection, invID, json.RawMessage(encodeFields(inv.View)))
 	if err != nil {
 		return nil, err
 	}
@@ -160,12 +172,16 @@ func (c *Client) sign(ctx context.Context, tx *sql.Tx, user, invID string, opt S
 		return nil, err
 	}
 	keyID := syncproto.KeyID(priv.Public().(ed25519.PublicKey))
-	if err := alreadySigned(ctx, tx, invID, keyID, hash); err != nil {
+	target := "investigation_id"
+	if collection == syncproto.CollReviews {
+		target = "review_id"
+	}
+	if err := alreadySigned(ctx, tx, target, invID, keyID, hash); err != nil {
 		return nil, err
 	}
 	sig := &Signature{ID: ulid.Make().String(), InvestigationID: invID, SignerID: user, KeyID: keyID,
 		ContentHash: hash, SignedAt: c.now().Truncate(time.Second)}
-	fields, err := toRaw(Fields{"investigation_id": invID, "key_id": keyID, "content_hash": hash,
+	fields, err := toRaw(Fields{target: invID, "key_id": keyID, "content_hash": hash,
 		"signature": syncproto.Sign(priv, hash), "signed_at": sig.SignedAt.Format(time.RFC3339), "signer_id": user})
 	if err != nil {
 		return nil, err
@@ -176,17 +192,17 @@ func (c *Client) sign(ctx context.Context, tx *sql.Tx, user, invID string, opt S
 	if _, err := c.enqueueUpsert(ctx, tx, user, syncproto.CollSignatures, sig.ID, fields); err != nil {
 		return nil, err
 	}
-	sig.Predicted, sig.ServerHash = hasEntries(ctx, tx, syncproto.CollInvestigations, invID), serverHash(inv.Meta)
+	sig.Predicted, sig.ServerHash = hasEntries(ctx, tx, collection, invID), serverHash(inv.Meta)
 	return sig, nil
 }
 
-func alreadySigned(ctx context.Context, q querier, invID, keyID, hash string) error {
+func alreadySigned(ctx context.Context, q querier, target, id, keyID, hash string) error {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT count(*) FROM records WHERE collection = 'signatures' AND view IS NOT NULL
-		AND json_extract(view, '$.investigation_id') = ? AND json_extract(view, '$.key_id') = ?
-		AND json_extract(view, '$.content_hash') = ?`, invID, keyID, hash).Scan(&n)
+		AND json_extract(view, '$.' || ?) = ? AND json_extract(view, '$.key_id') = ?
+		AND json_extract(view, '$.content_hash') = ?`, target, id, keyID, hash).Scan(&n)
 	if err == nil && n > 0 {
-		return fmt.Errorf("%w: investigation %s, content %s", ErrAlreadySigned, invID, hash)
+		return fmt.Errorf("%w: %s %s, content %s", ErrAlreadySigned, target, id, hash)
 	}
 	return err
 }

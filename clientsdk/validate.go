@@ -16,7 +16,7 @@ import (
 // Create/Update/Delete. Signatures are made by Sign; photos by the server.
 func writable(collection string) bool {
 	switch collection {
-	case syncproto.CollHouseholds, syncproto.CollMembers, syncproto.CollInvestigations:
+	case syncproto.CollHouseholds, syncproto.CollMembers, syncproto.CollInvestigations, syncproto.CollReviews:
 		return true
 	}
 	return false

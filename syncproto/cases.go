@@ -90,7 +90,7 @@ const (
 	CodeNothingToDraw          = "nothing_to_draw"
 	CodeStaleCase              = "stale_case"
 	CodeInvalidPolicy          = "invalid_policy"
-	CodeBenefitNotComputed     = "benefit_not_computed"
+	CodeBenefitNotPayable      = "benefit_not_payable"
 	CodeCaseNotApproved        = "case_not_approved"
 	CodeExitNotApplicable      = "exit_not_applicable"
 	CodeCaseConflictOfInterest = CodeConflictOfInterest
@@ -151,6 +151,9 @@ type Case struct {
 	// NeedsInvestigationAfter: a new investigation submitted after this
 	// time is required (set on creation, return and objection).
 	NeedsInvestigationAfter string `json:"needs_investigation_after,omitempty"`
+	// NeedsInvestigationVersion is the same moment as a version: an
+	// investigation counts when it was submitted at a later version.
+	NeedsInvestigationVersion int64 `json:"needs_investigation_version,omitempty"`
 	// ResumeState is the notice an objection interrupted.
 	ResumeState string `json:"resume_state,omitempty"`
 	// Draws holds the case's draw of each stage in its current round.
@@ -162,12 +165,12 @@ type Case struct {
 	ExitUntil  string `json:"exit_until,omitempty"`
 	// ExitSince and PriorMonthlyFen are the start of a gradual exit and
 	// the benefit paid before it.
-	ExitSince       string `json:"exit_since,omitempty"`
-	PriorMonthlyFen int64  `json:"prior_monthly_fen,omitempty"`
-	Objections []CaseObjection `json:"objections"`
-	History    []CaseEvent     `json:"history"`
-	CreatedAt  string          `json:"created_at"`
-	CreatedBy  string          `json:"created_by"`
+	ExitSince       string          `json:"exit_since,omitempty"`
+	PriorMonthlyFen int64           `json:"prior_monthly_fen,omitempty"`
+	Objections      []CaseObjection `json:"objections"`
+	History         []CaseEvent     `json:"history"`
+	CreatedAt       string          `json:"created_at"`
+	CreatedBy       string          `json:"created_by"`
 }
 
 // CaseNotice is one public notice (公示) of a case.
@@ -182,6 +185,9 @@ type CaseNotice struct {
 type CaseDraw struct {
 	DrawID   string `json:"draw_id"`
 	Selected bool   `json:"selected"`
+	// Version is the draw's version: a re-visit counts when its
+	// investigation was submitted at a later version.
+	Version int64 `json:"version"`
 	// DoneBy is the investigation that satisfied the draw, once found.
 	DoneBy string `json:"done_by,omitempty"`
 }

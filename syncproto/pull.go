@@ -36,7 +36,11 @@ type RecordMeta struct {
 	Signatures    *SignatureState `json:"signatures,omitempty"`
 	Submitted     bool            `json:"submitted,omitempty"`
 	SubmittedAt   string          `json:"submitted_at,omitempty"`
-	AliasOf       string          `json:"alias_of,omitempty"`
+	// SubmittedVersion is the record's version when it was submitted
+	// (versions of one county grow in commit order: later steps compare
+	// with it).
+	SubmittedVersion int64  `json:"submitted_version,omitempty"`
+	AliasOf          string `json:"alias_of,omitempty"`
 	// LeftScope marks a tombstone of a record that still exists but left
 	// the caller's jurisdiction (its household moved to another village).
 	LeftScope bool `json:"left_scope,omitempty"`

@@ -29,8 +29,8 @@ type Deps struct {
 	Conflicts      server.ConflictService
 	Investigations server.InvestigationService
 	// Cases carries cases through the procedure (optional).
-	Cases server.CaseService
-	Hasher         server.PasswordHasher
+	Cases  server.CaseService
+	Hasher server.PasswordHasher
 	// Ready reports whether the database answers (GET /readyz).
 	Ready func(ctx context.Context) error
 	// Uploads serves the tus resumable-upload protocol under /v1/uploads/

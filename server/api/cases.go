@@ -22,10 +22,9 @@ func init() {
 		syncproto.CodeReviewNoQuorum, syncproto.CodeReviewNotPassed, syncproto.CodeReviewLocked,
 		syncproto.CodeNoticePeriodRunning, syncproto.CodeNotInNotice, syncproto.CodeDrawRequired,
 		syncproto.CodeRevisitRequired, syncproto.CodeSpotCheckRequired, syncproto.CodeNothingToDraw,
-		syncproto.CodeStaleCase, syncproto.CodeExitNotApplicable, syncproto.CodeConflictOfInterest} {
+		syncproto.CodeStaleCase, syncproto.CodeExitNotApplicable, syncproto.CodeBenefitNotPayable, syncproto.CodeConflictOfInterest} {
 		statusOf[code] = http.StatusConflict
 	}
-	statusOf[syncproto.CodeUnknownHousehold] = http.StatusNotFound
 }
 
 // caseRoutes adds the case procedure's routes (docs/procedure.md).

@@ -169,7 +169,21 @@ func (t *txn) startExit(cr *caseRec, in syncproto.TransitionRequest) (map[string
 	if cr.c.Benefit == nil {
 		return nil, server.Errorf(syncproto.CodeExitNotApplicable, "the case has no benefit to phase out")
 	}
+	// The income that rose is the household's latest investigation's
+	// (a re-check's needs to be new).
+	after := int64(0)
+	if cr.c.State == syncproto.StateRecheck {
+		after = cr.c.NeedsInvestigationVersion
+	}
+	inv, err := t.newInvestigation(cr, after)
+	if err != nil {
+		return nil, err
+	}
+	if inv == nil {
+		return nil, server.Errorf(syncproto.CodeInvestigationRequired, "a submitted investigation showing the income is required")
+	}
 	prior := cr.c.Benefit.Monthly
+	cr.c.InvestigationID = inv.ID
 	cr.c.ExitSince, cr.c.PriorMonthlyFen = t.now.Format(time.DateOnly), prior
 	res, p, err := t.benefit(cr)
 	if err != nil {

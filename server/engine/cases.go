@@ -34,6 +34,8 @@ const maxCaseHistory = 500
 type caseRec struct {
 	rec *server.Record
 	c   syncproto.Case
+	// reset asks for a new investigation from this step on.
+	reset bool
 }
 
 // openStates are the states of a case still in the procedure; a household
@@ -111,6 +113,15 @@ func (t *txn) storeCase(cr *caseRec, action string, detail any) error {
 	if len(cr.c.History) > maxCaseHistory {
 		return server.Errorf(syncproto.CodeInvalidTransition, "the case has %d steps; ask the county office", len(cr.c.History))
 	}
+	v, err := t.nextVersion()
+	if err != nil {
+		return err
+	}
+	if cr.reset {
+		// Whatever was submitted before this step has a smaller version;
+		// whatever is submitted after, a larger one.
+		cr.c.NeedsInvestigationAfter, cr.c.NeedsInvestigationVersion, cr.reset = ts(t.now), v, false
+	}
 	fields, err := caseFields(&cr.c)
 	if err != nil {
 		return err
@@ -125,10 +136,6 @@ func (t *txn) storeCase(cr *caseRec, action string, detail any) error {
 		if _, ok := fields[k]; !ok {
 			changes[k] = json.RawMessage("null")
 		}
-	}
-	v, err := t.nextVersion()
-	if err != nil {
-		return err
 	}
 	merge.Apply(&cr.rec.Record, changes, v)
 	for k, val := range cr.rec.Fields {
@@ -225,7 +232,7 @@ func (e *Engine) CreateCase(ctx context.Context, a *server.Actor, in syncproto.C
 			CreatedAt: ts(t.now), CreatedBy: a.UserID, Objections: []syncproto.CaseObjection{},
 			// An investigation made before the application reached the
 			// server counts, but none that an ended case rested on.
-			NeedsInvestigationAfter: lastEnded}
+			NeedsInvestigationVersion: lastEnded}
 		cr.c.History = []syncproto.CaseEvent{}
 		t.event(cr, "create", syncproto.StateInvestigating, "", "")
 		if err := t.storeCase(cr, "create", map[string]any{"household_id": hh.ID, "number": number,
@@ -241,11 +248,11 @@ func (e *Engine) CreateCase(ctx context.Context, a *server.Actor, in syncproto.C
 }
 
 // householdCases returns the household's case still in the procedure (nil
-// when none) and when its last ended case (rejected or closed) ended.
-func (t *txn) householdCases(household string) (open *caseRec, lastEnded string, err error) {
+// when none) and the version of its last ended case (rejected or closed).
+func (t *txn) householdCases(household string) (open *caseRec, lastEnded int64, err error) {
 	children, err := t.tx.Children(household)
 	if err != nil {
-		return nil, "", err
+		return nil, 0, err
 	}
 	for _, r := range children {
 		if r.Collection != syncproto.CollCases || r.Deleted {
@@ -253,12 +260,12 @@ func (t *txn) householdCases(household string) (open *caseRec, lastEnded string,
 		}
 		cr, err := caseOf(r)
 		if err != nil {
-			return nil, "", err
+			return nil, 0, err
 		}
 		if slices.Contains(openStates, cr.c.State) {
 			open = cr
-		} else if cr.c.StateSince > lastEnded {
-			lastEnded = cr.c.StateSince
+		} else if r.Version > lastEnded {
+			lastEnded = r.Version
 		}
 	}
 	return open, lastEnded, nil
@@ -500,8 +507,7 @@ func init() {
 			},
 			reason: true,
 			do: func(t *txn, cr *caseRec, in syncproto.TransitionRequest) (map[string]any, error) {
-				cr.c.Reason, cr.c.ResumeState, cr.c.Draws = in.Reason, "", nil
-				cr.c.NeedsInvestigationAfter = ts(t.now)
+				cr.c.Reason, cr.c.ResumeState, cr.c.Draws, cr.reset = in.Reason, "", nil, true
 				t.event(cr, syncproto.ActReturn, syncproto.StateReturned, in.Reason, "")
 				return nil, nil
 			},
@@ -520,7 +526,7 @@ func init() {
 			from:  []string{syncproto.StateApproved},
 			roles: fixed(syncproto.RoleTownshipReviewer, syncproto.RoleCountyApprover),
 			do: func(t *txn, cr *caseRec, in syncproto.TransitionRequest) (map[string]any, error) {
-				cr.c.NeedsInvestigationAfter = ts(t.now)
+				cr.reset = true
 				t.event(cr, syncproto.ActStartRecheck, syncproto.StateRecheck, in.Reason, "")
 				return nil, nil
 			},
@@ -550,18 +556,17 @@ func init() {
 
 // newInvestigation returns the household's latest submitted investigation
 // submitted after the case asked for one; nil when there is none.
-func (t *txn) newInvestigation(cr *caseRec, after string) (*server.Record, error) {
+func (t *txn) newInvestigation(cr *caseRec, after int64) (*server.Record, error) {
 	children, err := t.tx.Children(cr.c.HouseholdID)
 	if err != nil {
 		return nil, err
 	}
 	var best *server.Record
 	for _, r := range children {
-		if r.Collection != syncproto.CollInvestigations || r.Deleted || !r.Meta.Submitted || r.Meta.SubmittedAt <= after {
+		if r.Collection != syncproto.CollInvestigations || r.Deleted || !r.Meta.Submitted || submittedVersion(r) <= after {
 			continue
 		}
-		if best == nil || r.Meta.SubmittedAt > best.Meta.SubmittedAt ||
-			(r.Meta.SubmittedAt == best.Meta.SubmittedAt && r.Version > best.Version) {
+		if best == nil || submittedVersion(r) > submittedVersion(best) {
 			best = r
 		}
 	}
@@ -573,13 +578,13 @@ func (t *txn) newInvestigation(cr *caseRec, after string) (*server.Record, error
 // objection interrupted, for at least the objection period. Code
 // investigation_not_submitted.
 func (t *txn) submitInvestigation(cr *caseRec, _ syncproto.TransitionRequest) (map[string]any, error) {
-	inv, err := t.newInvestigation(cr, cr.c.NeedsInvestigationAfter)
+	inv, err := t.newInvestigation(cr, cr.c.NeedsInvestigationVersion)
 	if err != nil {
 		return nil, err
 	}
 	if inv == nil {
 		return nil, server.Errorf(syncproto.CodeInvestigationRequired,
-			"a dual-signed investigation of the household submitted since %s is required", cr.c.NeedsInvestigationAfter)
+			"a dual-signed investigation of the household submitted since %s is required", since(cr.c.NeedsInvestigationAfter))
 	}
 	cr.c.InvestigationID, cr.c.Reason = inv.ID, ""
 	if resume := cr.c.ResumeState; resume != "" {
@@ -648,14 +653,7 @@ func (t *txn) approveReview(cr *caseRec, stage, checkerRole, missingCode, to str
 	}
 	detail := map[string]any{"draw_id": d.DrawID, "selected": d.Selected}
 	if d.Selected {
-		draw, err := t.get(syncproto.CollDraws, d.DrawID)
-		if err != nil {
-			return nil, err
-		}
-		if draw == nil {
-			return nil, fmt.Errorf("draw %s of case %s is missing", d.DrawID, cr.rec.ID)
-		}
-		inv, err := t.checkedInvestigation(cr, draw.Field("drawn_at"), checkerRole)
+		inv, err := t.checkedInvestigation(cr, d.Version, checkerRole)
 		if err != nil {
 			return nil, err
 		}
@@ -680,13 +678,13 @@ func (t *txn) approveReview(cr *caseRec, stage, checkerRole, missingCode, to str
 // checkedInvestigation returns a submitted investigation of the case's
 // household submitted since after and validly signed by a live user
 // holding role (nil when none).
-func (t *txn) checkedInvestigation(cr *caseRec, after, role string) (*server.Record, error) {
+func (t *txn) checkedInvestigation(cr *caseRec, after int64, role string) (*server.Record, error) {
 	children, err := t.tx.Children(cr.c.HouseholdID)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range children {
-		if r.Collection != syncproto.CollInvestigations || r.Deleted || !r.Meta.Submitted || r.Meta.SubmittedAt <= after ||
+		if r.Collection != syncproto.CollInvestigations || r.Deleted || !r.Meta.Submitted || submittedVersion(r) <= after ||
 			r.Meta.Signatures == nil {
 			continue
 		}
@@ -718,17 +716,24 @@ func noticeDays(p policy.Procedure, state string) int {
 // investigation; the benefit is computed again. Code
 // investigation_not_submitted.
 func (t *txn) confirmRecheck(cr *caseRec, in syncproto.TransitionRequest) (map[string]any, error) {
-	inv, err := t.newInvestigation(cr, cr.c.NeedsInvestigationAfter)
+	inv, err := t.newInvestigation(cr, cr.c.NeedsInvestigationVersion)
 	if err != nil {
 		return nil, err
 	}
 	if inv == nil {
-		return nil, server.Errorf(syncproto.CodeInvestigationRequired, "a re-check needs a dual-signed investigation submitted since %s", cr.c.NeedsInvestigationAfter)
+		return nil, server.Errorf(syncproto.CodeInvestigationRequired, "a re-check needs a dual-signed investigation submitted since %s", since(cr.c.NeedsInvestigationAfter))
 	}
+	prev := *cr
 	cr.c.InvestigationID = inv.ID
-	if err := t.computeBenefit(cr); err != nil {
+	res, p, err := t.benefit(cr)
+	if err != nil {
 		return nil, err
 	}
+	if res.Regime == policy.RegimeIneligible {
+		*cr = prev
+		return nil, server.Errorf(syncproto.CodeBenefitNotPayable, "on the new investigation nothing is payable (%s): start the gradual exit or close the case", res.Reason)
+	}
+	cr.c.Benefit = caseBenefit(res, p, ts(t.now))
 	t.event(cr, syncproto.ActConfirm, syncproto.StateApproved, in.Reason, inv.ID)
 	return map[string]any{"investigation_id": inv.ID}, nil
 }
@@ -766,7 +771,7 @@ func (e *Engine) Object(ctx context.Context, a *server.Actor, id string, in sync
 		o := syncproto.CaseObjection{ID: t.e.NewID(), At: ts(t.now), Stage: ns.stage, Text: in.Text,
 			Objector: in.Objector, ReceivedOn: in.ReceivedOn, RecordedBy: a.UserID}
 		cr.c.Objections = append(cr.c.Objections, o)
-		cr.c.ResumeState, cr.c.NeedsInvestigationAfter = cr.c.State, ts(t.now)
+		cr.c.ResumeState, cr.reset = cr.c.State, true
 		t.event(cr, "object", syncproto.StateInvestigating, in.Text, o.ID)
 		if err := t.storeCase(cr, "object", map[string]any{"objection": o}); err != nil {
 			return err
@@ -775,4 +780,20 @@ func (e *Engine) Object(ctx context.Context, a *server.Actor, id string, in sync
 		return nil
 	})
 	return out, err
+}
+
+// submittedVersion is the version a record was submitted at (its version
+// for one submitted before it was recorded).
+func submittedVersion(r *server.Record) int64 {
+	if r.Meta.SubmittedVersion != 0 {
+		return r.Meta.SubmittedVersion
+	}
+	return r.Version
+}
+
+func since(at string) string {
+	if at == "" {
+		return "the case was opened"
+	}
+	return at
 }

@@ -91,7 +91,7 @@ func (t *txn) openVillageNotice(cr *caseRec, in syncproto.TransitionRequest) (ma
 	if err := t.bump(rv); err != nil {
 		return nil, err
 	}
-	rv.Meta.Submitted, rv.Meta.SubmittedAt = true, ts(t.now)
+	rv.Meta.Submitted, rv.Meta.SubmittedAt, rv.Meta.SubmittedVersion = true, ts(t.now), rv.Version
 	if err := t.save(rv); err != nil {
 		return nil, err
 	}

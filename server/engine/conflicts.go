@@ -91,6 +91,7 @@ func (e *Engine) ListConflicts(ctx context.Context, a *server.Actor, status, aft
 			if err := t.maskForeignHousehold(&list[i].Conflict); err != nil {
 				return err
 			}
+			maskConflict(a, &list[i].Conflict)
 			out = append(out, list[i].Conflict)
 		}
 		return nil

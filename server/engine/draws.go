@@ -123,7 +123,8 @@ func (e *Engine) Draw(ctx context.Context, a *server.Actor, in syncproto.DrawReq
 		sort.Strings(ids)
 		d := syncproto.Draw{ID: t.e.NewID(), UnitID: u.ID, Stage: in.Stage, Seed: seed, ShareBP: int64(share),
 			Candidates: ids, Selected: Select(seed, ids, drawSize(len(ids), share)), DrawnAt: ts(t.now), DrawnBy: a.UserID}
-		if err := t.storeDraw(&d); err != nil {
+		v, err := t.storeDraw(&d)
+		if err != nil {
 			return err
 		}
 		for _, cr := range pending {
@@ -131,7 +132,7 @@ func (e *Engine) Draw(ctx context.Context, a *server.Actor, in syncproto.DrawReq
 			if cr.c.Draws == nil {
 				cr.c.Draws = map[string]*syncproto.CaseDraw{}
 			}
-			cr.c.Draws[in.Stage] = &syncproto.CaseDraw{DrawID: d.ID, Selected: sel}
+			cr.c.Draws[in.Stage] = &syncproto.CaseDraw{DrawID: d.ID, Selected: sel, Version: v}
 			t.event(cr, "draw", cr.c.State, "", d.ID)
 			if err := t.storeCase(cr, "draw", map[string]any{"draw_id": d.ID, "selected": sel}); err != nil {
 				return err
@@ -145,27 +146,27 @@ func (e *Engine) Draw(ctx context.Context, a *server.Actor, in syncproto.DrawReq
 
 // storeDraw writes the draw's record (filed under its unit: a township or
 // the county, so village devices do not receive it) and audits it.
-func (t *txn) storeDraw(d *syncproto.Draw) error {
+func (t *txn) storeDraw(d *syncproto.Draw) (int64, error) {
 	b, err := json.Marshal(d)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(b, &fields); err != nil {
-		return err
+		return 0, err
 	}
 	delete(fields, "id")
 	v, err := t.nextVersion()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	r := &server.Record{Collection: syncproto.CollDraws, ID: d.ID, UnitID: d.UnitID, CreatedBy: t.a.UserID,
 		Record: merge.Record{Fields: map[string]json.RawMessage{}}}
 	merge.Apply(&r.Record, fields, v)
 	if err := t.put(r); err != nil {
-		return err
+		return 0, err
 	}
-	return t.audit("draw.create", syncproto.CollDraws, d.ID, d)
+	return v, t.audit("draw.create", syncproto.CollDraws, d.ID, d)
 }
 
 // GetDraw returns a draw of the actor's subtree, drawn again from its

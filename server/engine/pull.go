@@ -58,6 +58,7 @@ func (e *Engine) Pull(ctx context.Context, a *server.Actor, cursor string, limit
 		if resp.HasMore {
 			changes = changes[:limit]
 		}
+		maskChanges(a, changes)
 		resp.Changes = changes
 		return nil
 	})

@@ -216,7 +216,7 @@ func (e *Engine) Submit(ctx context.Context, a *server.Actor, id string) (*syncp
 		if err := t.bump(inv); err != nil {
 			return err
 		}
-		inv.Meta.Submitted, inv.Meta.SubmittedAt = true, ts(t.now)
+		inv.Meta.Submitted, inv.Meta.SubmittedAt, inv.Meta.SubmittedVersion = true, ts(t.now), inv.Version
 		if err := t.save(inv); err != nil {
 			return err
 		}

@@ -29,6 +29,15 @@ var suite = []struct {
 	name string
 	fn   func(t *testing.T, newEnv NewEnv)
 }{
+	// The case procedure (cases.go).
+	{"CaseProcedureEndToEnd", testCaseProcedureEndToEnd},
+	{"CaseTransitionMatrix", testCaseTransitionMatrix},
+	{"CaseConflictOfInterest", testCaseConflictOfInterest},
+	{"CaseDrawIsReproducible", testCaseDrawIsReproducible},
+	{"CaseNoticeMasking", testCaseNoticeMasking},
+	{"SensitiveFieldsMaskedPerRole", testSensitiveFieldsMaskedPerRole},
+	{"CaseRecheckExitAndPolicy", testCaseRecheckExitAndPolicy},
+
 	// Push: replay, counters, rejections (sync_push.go, sync_reject.go).
 	{"PushReplayReturnsIdenticalResults", testPushReplayReturnsIdenticalResults},
 	{"MutationIDsMustIncrease", testMutationIDsMustIncrease},
