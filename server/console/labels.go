@@ -166,7 +166,7 @@ func init() {
 		syncproto.CodeNothingToDraw:         "没有待抽查的案件",
 		syncproto.CodeStaleCase:             "案件已被他人更新，请刷新后重试",
 		syncproto.CodeInvalidPolicy:         "政策参数不可用",
-		syncproto.CodeBenefitNotComputed:    "救助金无法计算",
+		syncproto.CodeBenefitNotPayable:     "复核后已无应发救助金",
 		syncproto.CodeCaseNotApproved:       "案件尚未批准",
 		syncproto.CodeExitNotApplicable:     "不适用渐退",
 		syncproto.CodeConflictOfInterest:    "利益冲突：您与该户有关联",
