@@ -85,7 +85,7 @@ func New(d Deps) *Handler {
 // routes is the console's route table.
 func (h *Handler) routes() {
 	m := h.mux
-	m.Handle("GET /review/static/", http.StripPrefix(Prefix, http.FileServerFS(staticFS)))
+	m.Handle("GET /review/static/{file}", http.StripPrefix(Prefix, static(http.FileServerFS(staticFS))))
 	m.HandleFunc("GET /review/login", h.loginPage)
 	m.HandleFunc("POST /review/login", h.login)
 	m.HandleFunc("POST /review/logout", h.form(h.logout))
@@ -107,6 +107,15 @@ func (h *Handler) routes() {
 	m.HandleFunc("GET /review/roster.xlsx", h.page(h.roster))
 	m.HandleFunc("/review/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, nil, server.Errorf(syncproto.CodeNotFound, "no such page"))
+	})
+}
+
+// static serves the embedded stylesheet and script, cacheable for an
+// hour (ServeHTTP's no-store is for pages).
+func static(fs http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fs.ServeHTTP(w, r)
 	})
 }
 

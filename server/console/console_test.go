@@ -159,3 +159,39 @@ func TestLoginRefusals(t *testing.T) {
 		t.Fatalf("admin got a session: %d", res.StatusCode)
 	}
 }
+
+// The village committee reads household files with ID numbers and health
+// masked; the township reviewer sees them (the engine decides, per role).
+func TestSensitiveFieldsMaskedByRole(t *testing.T) {
+	env := ruhutest.New(t)
+	w := env.Login("worker1", "tab-m")
+	hh := ruhutest.Household("t1-v1", 31)
+	w.Push(ruhutest.Upsert("households", "01HHM000000000000000000031", 0, hh),
+		ruhutest.Upsert("members", "01HMM000000000000000000031", 0, map[string]any{"household_id": "01HHM000000000000000000031",
+			"name": "钱三", "id_number": ruhutest.IDNumber(31), "relation": "户主", "health": "精神分裂症"}))
+	full, masked := ruhutest.IDNumber(31), ruhutest.IDNumber(31)[:6]+"********"+ruhutest.IDNumber(31)[14:]
+	for _, sc := range []struct {
+		user       string
+		see, never []string
+	}{
+		{"committee1", []string{masked, "（已隐藏）", "敏感信息已按您的角色隐藏"}, []string{full, "精神分裂症"}},
+		{"reviewer1", []string{full, "精神分裂症"}, []string{"敏感信息已按您的角色隐藏"}},
+	} {
+		b := newBrowser(t, env)
+		b.login(sc.user)
+		res, page := b.do(http.MethodGet, "/review/households/01HHM000000000000000000031", nil)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", sc.user, res.StatusCode)
+		}
+		for _, s := range sc.see {
+			if !strings.Contains(page, s) {
+				t.Errorf("%s does not see %q", sc.user, s)
+			}
+		}
+		for _, s := range sc.never {
+			if strings.Contains(page, s) {
+				t.Errorf("%s sees %q", sc.user, s)
+			}
+		}
+	}
+}
