@@ -75,6 +75,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.w1.Push(signature(t, inv[f.invA], k1, "01HSA000000000000000000001"), signature(t, inv[f.invB], k1, "01HSB000000000000000000001"))
 	f.w2.Push(signature(t, inv[f.invA], k2, "01HSA000000000000000000002"))
+	// invB changes after worker1 signed it: that signature is stale.
+	if r := f.w1.Push(ruhutest.Upsert("investigations", f.invB, res.Results[5].Version, map[string]any{"findings": "补充：家中有一辆三轮车"})); r.Results[0].Status == syncproto.StatusRejected || r.Results[0].Status == syncproto.StatusConflict {
+		t.Fatalf("edit of invB: %+v", r.Results[0])
+	}
 
 	taken := time.Date(2026, 11, 20, 10, 30, 0, 0, time.FixedZone("CST", 8*3600))
 	uploadPhoto(t, f.w1, 40, taken, &exif.GPS{Lat: 25.0401, Lon: 102.7123}, f.hhA, "commitment")

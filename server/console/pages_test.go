@@ -36,7 +36,7 @@ func TestReviewerDay(t *testing.T) {
 	if fmt.Sprint(cells) != "[2 2 3 2 1 1]" {
 		t.Errorf("t1-v1 today: %v, want [2 2 3 2 1 1]", cells)
 	}
-	wantContains(t, "pending investigations", p.text("#pending"), "钱小梅", "1 / 2", "缺")
+	wantContains(t, "pending investigations", p.text("#pending"), "钱小梅", "0 / 2", "缺")
 	if pending := p.text("#pending"); strings.Contains(pending, "赵大山") {
 		t.Errorf("赵大山 (two valid signatures, commitment photo) listed as pending:\n%s", pending)
 	}
@@ -79,6 +79,10 @@ func TestReviewerDay(t *testing.T) {
 	p.viewShot("05-photo-large")
 	p.do(chromedp.KeyEvent("\x1b"))
 	p.waitFor(`!document.querySelector("#photo-dialog").open`)
+
+	// 钱小梅's form changed after worker1 signed it: the signature is stale.
+	p.open("/review/households/" + f.hhB)
+	wantContains(t, "钱小梅's investigation", p.text("#investigations"), "村干部 张伟", "已失效", "签名不全")
 
 	// Conflicts: both values side by side; take the tablet's value.
 	p.open("/review/conflicts")
