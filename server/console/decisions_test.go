@@ -41,13 +41,14 @@ func TestDecisions(t *testing.T) {
 
 	// Draw the re-visit sample of the two others: 20 % of 2 is 1.
 	p.open("/review/draws")
+	p.shot("12-draw-form")
 	p.do(chromedp.Click(chromedp.CSS(".draw-form button")))
 	p.waitFor(`location.pathname.startsWith("/review/draws/") && document.querySelector("#drawn") !== null`)
 	drawn := eval[[]string](p, `[...document.querySelectorAll("#drawn tbody tr")].map(tr => tr.cells[1].textContent.trim())`)
 	if len(drawn) != 1 {
 		t.Fatalf("drawn: %v, want one case", drawn)
 	}
-	p.shot("12-draw")
+	p.shot("12-draw-list")
 	var selected, other string
 	for _, id := range f.cases[1:] {
 		if c := f.caseOf(t, id); c.Draws[syncproto.DrawTownship] != nil && c.Draws[syncproto.DrawTownship].Selected {

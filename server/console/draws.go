@@ -33,7 +33,7 @@ func (h *Handler) draws(w http.ResponseWriter, r *http.Request, a *server.Actor)
 	if a.Has(syncproto.RoleTownshipReviewer) {
 		v.Units = append(v.Units, drawUnit{ID: a.UnitID, Name: "本乡镇待审核案件", Stage: syncproto.DrawTownship})
 	}
-	if a.Has(syncproto.RoleCountyApprover) {
+	if a.HasAny(syncproto.RoleCountyApprover, syncproto.RoleInspector) {
 		v.Units = append(v.Units, drawUnit{ID: engine.CountyOf(a.UnitPath), Name: "全县待审批案件", Stage: syncproto.DrawCounty})
 	}
 	return h.show(w, a, "draws", "draws", "入户核查抽取", v)
