@@ -12,7 +12,7 @@ STATICCHECK_VERSION ?= v0.8.2
 
 ## run: build, seed the demo county on first start, and serve on $(ADDR)
 run: build
-	$(BIN)/ruhu demo --data $(DATA)
+	$(BIN)/ruhu demo --households --data $(DATA)
 	@echo "serving on http://$(ADDR)/ (open it in a browser; Ctrl-C stops)"
 	$(BIN)/ruhu serve --data $(DATA) --addr $(ADDR)
 

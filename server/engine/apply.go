@@ -50,6 +50,12 @@ func (t *txn) apply(m *syncproto.Mutation) (syncproto.MutationResult, string, er
 }
 
 func (t *txn) upsert(m *syncproto.Mutation, id string, cur, dup *server.Record, res syncproto.MutationResult) (syncproto.MutationResult, string, error) {
+	if cur == nil {
+		// What the record itself lacks is named before where it points.
+		if err := rules.CheckRequired(m.Collection, m.Fields); err != nil {
+			return res, "", err
+		}
+	}
 	unit, household, parent, err := t.scope(m, cur)
 	if err != nil {
 		return res, "", err
@@ -68,9 +74,6 @@ func (t *txn) upsert(m *syncproto.Mutation, id string, cur, dup *server.Record, 
 			"the investigation was submitted and is locked; the edit is kept here")
 	}
 	if cur == nil {
-		if err := rules.CheckRequired(m.Collection, m.Fields); err != nil {
-			return res, "", err
-		}
 		if m.Collection == syncproto.CollMembers {
 			if dup, err = t.findDuplicate(m, household); err != nil {
 				return res, "", err

@@ -83,6 +83,8 @@ func testBatchWithRejectedMutationsAppliesTheOthers(t *testing.T, newEnv NewEnv)
 		{"bad id number", ruhutest.Upsert(mems, "r9", 0, map[string]any{"household_id": "hh0", "name": "x", "id_number": "12345", "relation": "子女"}), syncproto.CodeInvalidIDNumber},
 		{"unit is not a village", ruhutest.Upsert(hhs, "r10", 0, ruhutest.Household("t1", 10)), syncproto.CodeInvalidUnit},
 		{"unknown household", ruhutest.Upsert(mems, "r11", 0, member("nohh", 11)), syncproto.CodeUnknownHousehold},
+		{"missing field named before an unknown household", ruhutest.Upsert(mems, "r16", 0, map[string]any{"household_id": "nohh",
+			"relation": "子女"}), syncproto.CodeMissingField},
 		{"delete unknown record", ruhutest.Delete(mems, "r12", 0), syncproto.CodeNotFoundRecord},
 		{"unknown investigation", ruhutest.Upsert(sigs, "r13", 0, map[string]any{"investigation_id": "noinv", "key_id": "k",
 			"content_hash": "h", "signature": "s", "signed_at": "2024-03-18T09:41:07+08:00"}), syncproto.CodeUnknownInvestigation},

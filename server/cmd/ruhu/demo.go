@@ -17,6 +17,7 @@ func demoCmd(ctx context.Context, args []string, stdout io.Writer) (int, error) 
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	data := dataFlag(fs)
 	dbURL := dbFlag(fs)
+	households := fs.Bool("households", false, "also record 8 households with cases in every state of the procedure (make run does)")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}
@@ -33,7 +34,14 @@ func demoCmd(ctx context.Context, args []string, stdout io.Writer) (int, error) 
 	if err := app.SeedDemoStore(ctx, cfg, auth.DefaultArgon2); err != nil {
 		return 1, err
 	}
-	fmt.Fprintf(stdout, "seeded demo county in %s: 2 townships × 3 villages. Logins (password %s):\n", *data, app.DemoPassword)
+	what := "2 townships × 3 villages"
+	if *households {
+		if err := app.SeedDemoData(ctx, cfg); err != nil {
+			return 1, fmt.Errorf("demo households: %w", err)
+		}
+		what += ", 8 households with cases in every state of the procedure"
+	}
+	fmt.Fprintf(stdout, "seeded demo county in %s: %s. Logins (password %s):\n", *data, what, app.DemoPassword)
 	printLogins(stdout)
 	return 0, nil
 }

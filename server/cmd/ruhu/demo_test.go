@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ruhu-org/ruhu/server/app"
+	"github.com/ruhu-org/ruhu/server/sqlite"
 )
 
 // The "unit" column of the demo logins starts at the same terminal column
@@ -36,5 +40,32 @@ func TestDisplayWidth(t *testing.T) {
 		if got := displayWidth(s); got != want {
 			t.Errorf("displayWidth(%q) = %d, want %d", s, got, want)
 		}
+	}
+}
+
+// ruhu demo --households records the demo households: every case state
+// of the path is there, the numbers are computed, the chain verifies.
+func TestDemoHouseholds(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	code, out, msg := runCmd(t, ctx, "", "demo", "--households", "--data", dir)
+	if code != 0 || !strings.Contains(out, "8 households") {
+		t.Fatalf("demo: %d %s %s", code, out, msg)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var states string
+	if err := db.QueryRow(`SELECT group_concat(s, ' ') FROM (SELECT json_extract(fields, '$.state') AS s FROM records
+		WHERE collection = 'cases' ORDER BY s)`).Scan(&states); err != nil {
+		t.Fatal(err)
+	}
+	if states != "approved county_notice investigating township_review village_notice village_review village_review" {
+		t.Fatalf("case states: %s", states)
+	}
+	if code, out, msg := runCmd(t, ctx, "", "audit", "verify", "--data", dir); code != 0 {
+		t.Fatalf("audit verify: %d %s %s", code, out, msg)
 	}
 }
