@@ -49,6 +49,9 @@ var collectionLabels = map[string]string{
 	syncproto.CollInvestigations: "入户调查表",
 	syncproto.CollSignatures:     "签名",
 	syncproto.CollPhotos:         "照片",
+	syncproto.CollCases:          "案件",
+	syncproto.CollReviews:        "民主评议",
+	syncproto.CollDraws:          "抽查",
 }
 
 var actionLabels = map[string]string{

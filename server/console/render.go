@@ -47,7 +47,7 @@ var funcs = template.FuncMap{
 	"kind":     func(k string) string { return label(photoKindLabels, k) },
 	"flag":     func(f string) string { return label(flagLabels, f) },
 	"ckind":    func(k string) string { return label(conflictKindLabels, k) },
-	"action":   func(a string) string { return label(actionLabels, a) },
+	"action":   actionLabel,
 	"coll":     func(c string) string { return label(collectionLabels, c) },
 	"field":    fieldLabel,
 	"when":     when,
@@ -143,6 +143,14 @@ func label(m map[string]string, k string) string {
 		return l
 	}
 	return k
+}
+
+// actionLabel names an audit action: a case step by the step's name.
+func actionLabel(a string) string {
+	if step, ok := strings.CutPrefix(a, "case."); ok {
+		return "案件：" + label(actionNames, step)
+	}
+	return label(actionLabels, a)
 }
 
 func rolesLabel(rs []string) string {

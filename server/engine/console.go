@@ -580,6 +580,13 @@ func (t *txn) fileRecord(r *server.Record, masked bool, names *userNames) FileRe
 func (t *txn) fileInvestigation(inv *server.Record, sigs []*server.Record, masked bool, names *userNames) (FileInvestigation, error) {
 	out := FileInvestigation{FileRecord: t.fileRecord(inv, masked, names), Submitted: inv.Meta.Submitted,
 		SubmittedAt: inv.Meta.SubmittedAt, OpenConflicts: inv.Meta.OpenConflicts}
+	if ids, ok := out.Fields["investigators"].([]any); ok {
+		for i, id := range ids {
+			if s, ok := id.(string); ok {
+				ids[i] = names.of(s)
+			}
+		}
+	}
 	state := inv.Meta.Signatures
 	if state != nil {
 		out.Satisfied = state.Satisfied
