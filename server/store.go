@@ -189,6 +189,13 @@ type Tx interface {
 	// DeleteSchemaField removes an added field; ok false when there was
 	// none. Stored record values are left as they are.
 	DeleteSchemaField(county, collection, name string) (ok bool, err error)
+
+	// Console reads.
+
+	// LiveRecordsIn returns the live records of collection filed under
+	// any of units, created at or after since (all of them when since is
+	// zero), in version order, at most limit.
+	LiveRecordsIn(collection string, units []string, since time.Time, limit int) ([]*Record, error)
 }
 
 // Record is a stored record: its fields with their versions (merge.Record)

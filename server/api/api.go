@@ -53,6 +53,8 @@ type Deps struct {
 	// Schema serves GET /v1/schema and the county's added fields; it
 	// defaults to Sync when Sync implements server.SchemaService.
 	Schema server.SchemaService
+	// Console serves the review console under /review/ (optional).
+	Console http.Handler
 }
 
 // Server is the HTTP API.
@@ -176,6 +178,9 @@ func (s *Server) routes() {
 	if s.deps.Uploads != nil {
 		v1.Any("/uploads", s.uploads, field...)
 		v1.Any("/uploads/*", s.uploads, field...)
+	}
+	if s.deps.Console != nil {
+		e.Any("/review/*", echo.WrapHandler(s.deps.Console))
 	}
 	if s.deps.Photos != nil {
 		v1.POST("/photos/missing", s.missingPhotos, field...)

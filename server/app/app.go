@@ -14,6 +14,7 @@ import (
 	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/server/api"
 	"github.com/ruhu-org/ruhu/server/auth"
+	"github.com/ruhu-org/ruhu/server/console"
 	"github.com/ruhu-org/ruhu/server/engine"
 	"github.com/ruhu-org/ruhu/server/photos"
 	"github.com/ruhu-org/ruhu/server/postgres"
@@ -100,8 +101,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		db.Close()
 		return nil, err
 	}
+	ps := &photos.Service{Store: store, Records: eng}
 	h := api.New(api.Deps{Auth: as, Admin: eng, Keys: eng, Sync: eng, Conflicts: eng, Investigations: eng, Cases: eng,
-		Hasher: cfg.Hasher, Ready: db.Ping, Log: cfg.Log, Uploads: up, Photos: &photos.Service{Store: store, Records: eng}})
+		Hasher: cfg.Hasher, Ready: db.Ping, Log: cfg.Log, Uploads: up, Photos: ps,
+		Console: console.New(console.Deps{Auth: as, Sessions: eng, Engine: eng, Photos: ps, Secret: key, Now: eng.Now, Log: cfg.Log})})
 	a := &App{Store: db, SQLite: lite, Engine: eng, Auth: as, Uploads: up, Handler: h, swept: make(chan struct{})}
 	a.sweep(cfg.UploadExpiry)
 	return a, nil

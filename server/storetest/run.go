@@ -123,6 +123,9 @@ var suite = []struct {
 	{"SubmittedRecordIsLocked", testSubmittedRecordIsLocked},
 	{"InspectorEditsOnlyOwnInvestigations", testInspectorEditsOnlyOwnInvestigations},
 	{"DeviceIDIsAPlainToken", testDeviceIDIsAPlainToken},
+
+	// Console reads (console.go).
+	{"ConsoleReadsAreScoped", testConsoleReadsAreScoped},
 }
 
 // Run runs every suite test as a parallel subtest of t; newEnv gives each
