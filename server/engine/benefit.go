@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"math/big"
 	"strings"
-	"time"
 
 	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/server/policy"
@@ -142,7 +141,7 @@ func (t *txn) computeBenefit(cr *caseRec) error {
 
 // benefit runs the benefit engine on the case's household as of today.
 func (t *txn) benefit(cr *caseRec) (policy.Result, policy.Policy, error) {
-	today := t.now.Format(time.DateOnly)
+	today := civilDate(t.now)
 	p, err := t.policyOn(CountyOf(t.a.UnitPath), today)
 	if err != nil {
 		return policy.Result{}, p, err
@@ -184,7 +183,7 @@ func (t *txn) startExit(cr *caseRec, in syncproto.TransitionRequest) (map[string
 	}
 	prior := cr.c.Benefit.Monthly
 	cr.c.InvestigationID = inv.ID
-	cr.c.ExitSince, cr.c.PriorMonthlyFen = t.now.Format(time.DateOnly), prior
+	cr.c.ExitSince, cr.c.PriorMonthlyFen = civilDate(t.now), prior
 	res, p, err := t.benefit(cr)
 	if err != nil {
 		return nil, err
@@ -194,7 +193,7 @@ func (t *txn) startExit(cr *caseRec, in syncproto.TransitionRequest) (map[string
 			p.ExitCeiling.Times(), res.Regime, res.Reason)
 	}
 	cr.c.Benefit = caseBenefit(res, p, ts(t.now))
-	cr.c.ExitUntil = t.now.AddDate(0, res.ExitMonths, 0).Format(time.DateOnly)
+	cr.c.ExitUntil = civilDate(t.now.AddDate(0, res.ExitMonths, 0))
 	t.event(cr, syncproto.ActStartExit, syncproto.StateExiting, in.Reason, "")
 	return map[string]any{"exit_months": res.ExitMonths, "exit_until": cr.c.ExitUntil, "prior_monthly_fen": prior}, nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/server/policy"
@@ -55,7 +54,7 @@ func (t *txn) policyOn(county, date string) (policy.Policy, error) {
 
 // procedure returns the procedure numbers in force today.
 func (t *txn) procedure() (policy.Procedure, error) {
-	p, err := t.policyOn(CountyOf(t.a.UnitPath), t.now.Format(time.DateOnly))
+	p, err := t.policyOn(CountyOf(t.a.UnitPath), civilDate(t.now))
 	if err != nil {
 		return policy.Procedure{}, err
 	}
@@ -97,7 +96,7 @@ func (e *Engine) AddPolicy(ctx context.Context, a *server.Actor, p policy.Policy
 	}
 	var out []policy.Policy
 	err := e.write(ctx, a, func(t *txn) error {
-		if p.EffectiveFrom < t.now.Format(time.DateOnly) {
+		if p.EffectiveFrom < civilDate(t.now) {
 			return server.Errorf(syncproto.CodeInvalidPolicy, "effective_from %s lies in the past", p.EffectiveFrom)
 		}
 		ps, err := t.policies(county)

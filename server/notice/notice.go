@@ -8,6 +8,7 @@ import (
 	"embed"
 	"html/template"
 	"io"
+	"time"
 
 	"github.com/ruhu-org/ruhu/server/roster"
 	"github.com/ruhu-org/ruhu/syncproto"
@@ -18,11 +19,13 @@ var files embed.FS
 
 var page = template.Must(template.New("notice.html").Funcs(template.FuncMap{
 	"yuan": roster.Yuan,
+	// date shows an instant as its date in China (UTC+8).
 	"date": func(s string) string {
-		if len(s) >= 10 {
-			return s[:10]
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return s
 		}
-		return s
+		return t.In(time.FixedZone("CST", 8*60*60)).Format(time.DateOnly)
 	},
 	"stage": func(s string) string {
 		return map[string]string{"village": "村级", "township": "乡镇(街道)", "county": "县级"}[s]
