@@ -27,6 +27,7 @@ type Landing struct {
 // landingLinks are the pages GET / points at, in the order shown.
 var landingLinks = []landingLink{
 	{Href: "/review/", Title: "Review console (township and county staff)"},
+	{Href: "/m/", Title: "Village cadre's mobile page (H5)"},
 	{Href: "/v1/openapi.json", Title: "API description (OpenAPI)"},
 	{Href: "/healthz", Title: "Liveness: the process answers"},
 	{Href: "/readyz", Title: "Readiness: the database answers"},
