@@ -100,7 +100,7 @@ export interface RecordView {
 }
 
 const EXPIRY_SLACK_MS = 30_000;
-const COLLECTIONS = ["households", "members", "investigations", "signatures", "photos"];
+const COLLECTIONS = ["households", "members", "investigations", "signatures", "photos", "reviews", "cases"];
 const REFS = ["household_id", "investigation_id", "unit_id"];
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 

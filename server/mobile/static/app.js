@@ -159,7 +159,22 @@
       h("p", { class: "muted", text: "登录后，本村家庭资料保存在本机，离线也可以登记家庭、成员和照片。" })));
   }
 
-  function caseState(invs) {
+  // The case procedure's states (docs/procedure.md), as the village reads them.
+  var CASE_STATES = {
+    investigating: ["入户调查中", "wait"], village_review: ["待民主评议", "wait"], village_notice: ["村级公示中", ""],
+    township_review: ["乡镇审核中", ""], township_notice: ["乡镇公示中", ""], county_review: ["县级审批中", ""],
+    county_notice: ["县级公示中", ""], approved: ["已批准", "done"], rejected: ["不予批准", "warn"],
+    returned: ["已退回", "warn"], recheck: ["复核中", "wait"], exiting: ["渐退中", ""], closed: ["已终止", "done"]
+  };
+
+  // caseState is the household's case state when it has a case (with the
+  // reason of a return), else the state of its latest investigation.
+  function caseState(invs, cases) {
+    if (cases && cases.length) {
+      cases.sort(function (a, b) { return String(b.fields.number).localeCompare(String(a.fields.number)); });
+      var c = cases[0].fields, st = CASE_STATES[c.state] || [c.state, ""];
+      return [st[0] + (c.state === "returned" && c.reason ? "：" + c.reason : ""), st[1]];
+    }
     if (!invs.length) return ["未调查", "wait"];
     invs.sort(function (a, b) { return String(b.fields.date || "").localeCompare(String(a.fields.date || "")) || b.version - a.version; });
     var m = invs[0].meta || {}, s = m.signatures;
@@ -174,11 +189,13 @@
     var hhs = await client.list("households");
     var members = await client.list("members");
     var invs = await client.list("investigations");
+    var cases = await client.list("cases");
     var rejected = await client.rejections();
     hhs.sort(function (a, b) { return b.pending - a.pending || String(a.fields.head_name).localeCompare(String(b.fields.head_name), "zh"); });
     var cards = hhs.map(function (r) {
       var f = r.fields;
-      var st = caseState(invs.filter(function (i) { return i.fields.household_id === r.id; }));
+      var st = caseState(invs.filter(function (i) { return i.fields.household_id === r.id; }),
+        cases.filter(function (c) { return c.fields.household_id === r.id; }));
       var n = members.filter(function (m) { return m.fields.household_id === r.id; }).length;
       var rj = rejected.filter(function (x) { return x.id === r.id; }).pop();
       return h("div", { class: "card hh", "data-id": r.id, onclick: function () { location.hash = "#/hh/" + r.id; } },
@@ -275,7 +292,8 @@
     var invs = await client.list("investigations", function (i) { return i.fields.household_id === id; });
     var filed = await client.list("photos", function (p) { return p.fields.household_id === id; });
     var queued = (await client.photos()).filter(function (p) { return p.household_id === id && p.status !== "uploaded"; });
-    var st = caseState(invs.slice());
+    var hhCases = await client.list("cases", function (c) { return c.fields.household_id === id; });
+    var st = caseState(invs.slice(), hhCases);
     var order = FORMS.households.concat(Object.keys(r.fields).sort());
     var rows = order.filter(function (k, i) { return k !== "unit_id" && k in r.fields && order.indexOf(k) === i; }).map(function (k) {
       var v = r.fields[k], p = props[k] || {};
