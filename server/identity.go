@@ -96,6 +96,13 @@ var SignerRoles = []string{
 // The village committee signs nothing else.
 var ReviewSignerRoles = []string{syncproto.RoleVillageWorker, syncproto.RoleVillageCommittee}
 
+// SensitiveRoles read sensitive fields (ID numbers, health, disability)
+// in full: the village worker who keeps the file, the township reviewer
+// and the county approver who decide on it. The village committee and the
+// inspectors read them masked (their tasks need who and where, not the
+// ID number or the illness).
+var SensitiveRoles = []string{syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleCountyApprover}
+
 // ResolverRoles may resolve conflicts: the township reviewer and the
 // record's village workers.
 var ResolverRoles = []string{syncproto.RoleTownshipReviewer, syncproto.RoleVillageWorker}

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ruhu-org/ruhu/server"
@@ -144,20 +143,8 @@ type HouseholdFile struct {
 	// Masked is true when the actor's role does not need the sensitive
 	// fields (ID numbers, health, disability, bank account).
 	Masked bool
-}
-
-// SensitiveRoles see sensitive fields in full in the household file: the
-// village worker who keeps it, the township reviewer and the county
-// approver who decide on it. The village committee and inspectors see
-// them masked; lists show ID numbers masked to everyone.
-var SensitiveRoles = []string{syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleCountyApprover}
-
-// MaskIDNumber keeps the first 6 and last 4 characters of an ID number.
-func MaskIDNumber(s string) string {
-	if len(s) <= 10 {
-		return strings.Repeat("*", len(s))
-	}
-	return s[:6] + strings.Repeat("*", len(s)-10) + s[len(s)-4:]
+	// id is the household's canonical id (for the access log).
+	id string
 }
 
 // consoleRead runs fn in a read snapshot for an actor who may read
@@ -404,7 +391,7 @@ func (t *txn) fillQueue(q *Queue, s *subtree) {
 		if q.Filter.Category != "" && h.Field("category") != q.Filter.Category {
 			continue
 		}
-		r := &QueueRow{ID: h.ID, HeadName: h.Field("head_name"), HeadIDNumber: MaskIDNumber(h.Field("head_id_number")),
+		r := &QueueRow{ID: h.ID, HeadName: h.Field("head_name"), HeadIDNumber: syncproto.MaskIDNumber(h.Field("head_id_number")),
 			Address: h.Field("address"), Category: h.Field("category"), UnitID: h.UnitID, Village: t.units[h.UnitID].Name,
 			OpenConflicts: h.Meta.OpenConflicts, CreatedAt: h.CreatedAt}
 		rows[h.ID] = r
@@ -460,12 +447,12 @@ func b2i(b bool) int {
 
 // ConsoleHousehold answers the file of one household of the actor's
 // subtree: the household and its members (sensitive fields masked unless
-// the actor holds one of SensitiveRoles), investigation forms with their
+// the actor holds one of server.SensitiveRoles), investigation forms with their
 // signatures, photos, open conflicts and the audit trail of its records.
 // id may be a merged duplicate's alias. Codes: forbidden, not_found (no
 // such household, deleted, or outside the subtree).
 func (e *Engine) ConsoleHousehold(ctx context.Context, a *server.Actor, id string) (*HouseholdFile, error) {
-	out := &HouseholdFile{Masked: !a.HasAny(SensitiveRoles...)}
+	out := &HouseholdFile{Masked: !a.HasAny(server.SensitiveRoles...)}
 	err := e.consoleRead(ctx, a, func(t *txn) error {
 		canon, err := t.tx.CanonicalID(syncproto.CollHouseholds, id)
 		if err != nil {
@@ -482,9 +469,17 @@ func (e *Engine) ConsoleHousehold(ctx context.Context, a *server.Actor, id strin
 		if err != nil {
 			return fmt.Errorf("load household records: %w", err)
 		}
+		out.id = hh.ID
 		return t.fillFile(out, hh, children)
 	})
-	return out, err
+	if err != nil || out.Masked {
+		return out, err
+	}
+	// Who opened a file with full ID numbers and health data is part of
+	// the trace (PIPL: access to sensitive personal information is logged).
+	return out, e.write(ctx, a, func(t *txn) error {
+		return t.audit("household.view", syncproto.CollHouseholds, out.id, map[string]any{"fields": "sensitive"})
+	})
 }
 
 // fillFile fills the file of hh from its records.
@@ -565,7 +560,7 @@ func (t *txn) fileRecord(r *server.Record, masked bool, names *userNames) FileRe
 		}
 		if spec := schema.Fields[k]; masked && spec.Sensitive && v != nil {
 			if s, ok := v.(string); ok && spec.Type == syncproto.TIDNumber {
-				v = MaskIDNumber(s)
+				v = syncproto.MaskIDNumber(s)
 			} else {
 				v = "（已隐藏）"
 			}
@@ -762,7 +757,7 @@ func (e *Engine) ConsoleHeads(ctx context.Context, a *server.Actor, ids []string
 			if hh == nil || !t.covers(hh.UnitID) {
 				continue
 			}
-			out[id] = HouseholdHead{ID: id, HeadName: hh.Field("head_name"), HeadIDNumber: MaskIDNumber(hh.Field("head_id_number")),
+			out[id] = HouseholdHead{ID: id, HeadName: hh.Field("head_name"), HeadIDNumber: syncproto.MaskIDNumber(hh.Field("head_id_number")),
 				Address: hh.Field("address"), UnitID: hh.UnitID, Village: t.units[hh.UnitID].Name}
 		}
 		return nil

@@ -16,10 +16,7 @@ import (
 // written back: neither role may write households or members.
 
 // masks reports whether the actor reads sensitive fields masked.
-func masks(a *server.Actor) bool {
-	return a.HasAny(syncproto.RoleVillageCommittee, syncproto.RoleInspector) &&
-		!a.HasAny(syncproto.RoleVillageWorker, syncproto.RoleTownshipReviewer, syncproto.RoleCountyApprover)
-}
+func masks(a *server.Actor) bool { return !a.HasAny(server.SensitiveRoles...) }
 
 // hasSensitive reports whether the collection has sensitive fields.
 func hasSensitive(collection string) bool {

@@ -55,7 +55,7 @@ func testConsoleReadsAreScoped(t *testing.T, newEnv NewEnv) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q.Total != 2 || q.Rows[0].ID != "hh-c4" || q.Rows[1].Members != 1 || q.Rows[1].HeadIDNumber != engine.MaskIDNumber(ruhutest.IDNumber(701)) {
+	if q.Total != 2 || q.Rows[0].ID != "hh-c4" || q.Rows[1].Members != 1 || q.Rows[1].HeadIDNumber != syncproto.MaskIDNumber(ruhutest.IDNumber(701)) {
 		t.Errorf("reviewer1's queue: %+v", q)
 	}
 	if q2, err := env.App.Engine.ConsoleQueue(ctx, r2, engine.QueueFilter{}); err != nil || q2.Total != 1 || q2.Rows[0].ID != "hh-c3" {
@@ -72,8 +72,18 @@ func testConsoleReadsAreScoped(t *testing.T, newEnv NewEnv) {
 		t.Fatalf("reviewer1's file of hh-c1: %+v %v", f, err)
 	}
 	f, err = env.App.Engine.ConsoleHousehold(ctx, env.Actor("committee1", "console"), "hh-c1")
-	if err != nil || !f.Masked || f.Household.Fields["head_id_number"] != engine.MaskIDNumber(ruhutest.IDNumber(701)) || f.Audit[0].Detail != nil {
+	if err != nil || !f.Masked || f.Household.Fields["head_id_number"] != syncproto.MaskIDNumber(ruhutest.IDNumber(701)) || f.Audit[0].Detail != nil {
 		t.Fatalf("committee1's file of hh-c1 is not masked: %+v %v", f, err)
+	}
+	// Opening the file with full ID numbers is logged; a masked view is not.
+	var views []string
+	for _, e := range auditOf(t, env, syncproto.CollHouseholds, "hh-c1") {
+		if e.Action == "household.view" {
+			views = append(views, e.ActorID)
+		}
+	}
+	if len(views) != 1 || views[0] != r1.UserID {
+		t.Errorf("views of hh-c1 logged for %v, want reviewer1 once", views)
 	}
 	o, err := env.App.Engine.ConsoleOverview(ctx, r1, later)
 	if err != nil || len(o.Villages) != 3 || o.Villages[0].UnitID != "t1-v1" || o.Villages[0].Households != 1 {
