@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -90,11 +91,14 @@ type AuditBreak struct {
 // county server), which catches a log re-chained after an edit or cut
 // below its newest rows.
 type ChainVerifier struct {
-	heads  map[string]AuditRow
-	Rows   int64
-	Break  *AuditBreak
-	Anchor *AuditHead
-	found  bool
+	heads map[string]AuditRow
+	Rows  int64
+	// Records is the number of live records cross-checked against the
+	// chain (engine.CheckAudit).
+	Records int64
+	Break   *AuditBreak
+	Anchor  *AuditHead
+	found   bool
 }
 
 // AuditHead names the newest row of a county's chain: its number and hash.
@@ -177,4 +181,41 @@ func (v *ChainVerifier) Add(r AuditRow) {
 		}
 	}
 	v.heads[r.County] = r
+}
+
+// FieldsHashKey is the audit detail key that commits a row about a record
+// to the record's fields as they stood after the write: the hex SHA-256 of
+// the fields encoded by EncodeFields, as the stores keep them. audit
+// verify recomputes it from each record to find rows edited behind the
+// engine's back.
+const FieldsHashKey = "fields_sha256"
+
+// FieldsHash is the hex SHA-256 of a record's fields as EncodeFields
+// encodes them.
+func FieldsHash(fields map[string]json.RawMessage) string {
+	sum := sha256.Sum256(EncodeFields(fields))
+	return hex.EncodeToString(sum[:])
+}
+
+// WithDetailKey returns detail (a JSON object, or null) with "key":value
+// added first, the value a plain string. Any other detail is returned
+// unchanged.
+func WithDetailKey(detail []byte, key, value string) []byte {
+	d := bytes.TrimSpace(detail)
+	if len(d) == 0 || string(d) == "null" {
+		d = []byte("{}")
+	}
+	if d[0] != '{' {
+		return detail
+	}
+	out := make([]byte, 0, len(d)+len(key)+len(value)+8)
+	out = appendKey(append(out, '{'), key)
+	out = append(out, '"')
+	out = append(out, value...)
+	out = append(out, '"')
+	rest := bytes.TrimSpace(d[1:])
+	if len(rest) > 0 && rest[0] != '}' {
+		out = append(out, ',')
+	}
+	return append(out, rest...)
 }
