@@ -23,7 +23,7 @@ import (
 type options struct {
 	Docs, Updates, Batch, Page, Runs int
 	Ruhu, PouchDir, PouchVersion     string
-	NoPouch                          bool
+	NoPouch, Keep                    bool
 	Work                             string
 }
 
@@ -129,7 +129,9 @@ func run(ctx context.Context, o options, log io.Writer) ([]result, error) {
 			fmt.Fprintf(log, "run %d %-5s push %7.0f/s  pull %7.0f/s  update %7.0f/s  rss %s  disk %s\n", r+1, t.name(),
 				res.Push.rate(), res.Pull.rate(), res.Update.rate(), mib(res.PeakRSS), mib(res.Disk))
 			out = append(out, res)
-			if err := os.RemoveAll(dir); err != nil {
+			if o.Keep {
+				fmt.Fprintf(log, "kept %s\n", dir)
+			} else if err := os.RemoveAll(dir); err != nil {
 				return out, err
 			}
 		}

@@ -40,6 +40,7 @@ func main() {
 	flag.StringVar(&o.PouchVersion, "pouch-version", "4.2.0", "pouchdb-server version to install")
 	flag.BoolVar(&o.NoPouch, "no-pouch", false, "run ruhu only")
 	flag.StringVar(&o.Work, "work", "", "directory for the servers' data (empty: a temp dir, removed at the end)")
+	flag.BoolVar(&o.Keep, "keep", false, "keep each run's data directory (with -work)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -1,0 +1,7 @@
+-- Large audit details are stored zstd-compressed in detail_zstd, with
+-- detail left ''. The row hash is over the detail itself (server.RowHash),
+-- so rows written before and after verify alike; a row holding both
+-- columns was not written by ruhu and fails verification. A ~2 KB detail
+-- stays under the TOAST threshold, so lz4 never compressed it.
+ALTER TABLE audit_log ADD COLUMN detail_zstd BYTEA;
+ALTER TABLE audit_log ALTER COLUMN detail_zstd SET STORAGE EXTERNAL;
