@@ -16,8 +16,8 @@ import (
 //
 //	go test -run='^$' -bench=HTTPSync -benchtime=1x -cpuprofile=cpu.out ./bench/peer/
 func BenchmarkHTTPSync(b *testing.B) {
-	const docs = 20_000
-	o := options{Docs: docs, Batch: 500, Page: 500}.normal()
+	const docs = 10_000
+	o := options{Docs: docs, Updates: docs, Batch: 500, Page: 500}.normal()
 	all := makeDocs(docs)
 	for range b.N {
 		b.StopTimer()
