@@ -223,7 +223,7 @@ func WithDetailKey(detail []byte, key, value string) []byte {
 }
 
 // Audit details of at least CompressMin bytes are stored zstd-compressed
-// (column detail_zstd, detail left ”), when that saves an eighth or more.
+// (column detail_zstd, with detail empty), when that saves an eighth or more.
 // A record's create or edit detail is ~2 KB and compresses several times:
 // one such row used to take a 4 KiB page of its own. The row hash is over
 // the detail itself, never over its stored form, so rows written before
