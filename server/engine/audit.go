@@ -63,26 +63,27 @@ func (e *Engine) CheckAudit(ctx context.Context, anchor *server.AuditHead) (*ser
 	return v, err
 }
 
-type recordKey struct{ collection, id string }
+// recordKey names a record in one county's chain; county is "" in a store
+// of one county whose audit rows name none (SQLite).
+type recordKey struct{ county, collection, id string }
 
 // auditedState is what a record's audit rows say its fields are: the
 // hash committed by the newest row that carries one or, for rows written
 // before audit rows carried it, the record.upsert changes folded in order.
 type auditedState struct {
-	county string
 	seq    int64 // the newest row about the record
 	hash   string
 	fields map[string]json.RawMessage // legacy rows only
 }
 
 func foldAudit(states map[recordKey]*auditedState, r server.AuditRow) error {
-	k := recordKey{r.ObjectType, r.ObjectID}
+	k := recordKey{r.County, r.ObjectType, r.ObjectID}
 	s := states[k]
 	if s == nil {
 		s = &auditedState{}
 		states[k] = s
 	}
-	s.county, s.seq = r.County, r.Seq
+	s.seq = r.Seq
 	hasHash := bytes.Contains([]byte(r.Detail), []byte(`"`+server.FieldsHashKey+`"`))
 	if !hasHash && r.Action != "record.upsert" {
 		return nil
@@ -129,8 +130,8 @@ func (e *Engine) crossCheckRecords(ctx context.Context, v *server.ChainVerifier,
 				for _, c := range changes {
 					if !c.Deleted {
 						v.Records++
-						if reason := checkRecord(states, c); reason != "" {
-							s := states[recordKey{c.Collection, c.ID}]
+						s := lookupState(states, county, c)
+						if reason := checkRecord(s, c); reason != "" {
 							seq := int64(0)
 							if s != nil {
 								seq = s.seq
@@ -150,11 +151,17 @@ func (e *Engine) crossCheckRecords(ctx context.Context, v *server.ChainVerifier,
 	})
 }
 
-// checkRecord says how a live record differs from its audit history ("" when
-// it does not).
-func checkRecord(states map[recordKey]*auditedState, c syncproto.Change) string {
+func lookupState(states map[recordKey]*auditedState, county string, c syncproto.Change) *auditedState {
+	if s := states[recordKey{county, c.Collection, c.ID}]; s != nil {
+		return s
+	}
+	return states[recordKey{"", c.Collection, c.ID}]
+}
+
+// checkRecord says how a live record differs from its audit history s
+// ("" when it does not).
+func checkRecord(s *auditedState, c syncproto.Change) string {
 	name := c.Collection + "/" + c.ID
-	s := states[recordKey{c.Collection, c.ID}]
 	if s == nil {
 		return fmt.Sprintf("record %s has no audit history: it was written outside ruhu", name)
 	}
