@@ -63,6 +63,25 @@ func TestVerifyCrossChecksRecords(t *testing.T) {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
+	// The households' audit details are stored compressed, and the trail
+	// still shows every before and after value.
+	var compressed int
+	if err := raw.QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'record.upsert' AND detail = ''
+		AND detail_zstd IS NOT NULL`).Scan(&compressed); err != nil || compressed != 11 {
+		t.Fatalf("%d compressed record.upsert details, want 11 (%v)", compressed, err)
+	}
+	trail, err := e.AuditTrail(ctx, syncproto.CollHouseholds, "h00000003")
+	if err != nil || len(trail) != 2 {
+		t.Fatalf("trail = %+v, %v", trail, err)
+	}
+	var edit struct {
+		Changes  map[string]string `json:"changes"`
+		Previous map[string]string `json:"previous"`
+	}
+	if err := json.Unmarshal(trail[1].Detail.(json.RawMessage), &edit); err != nil || edit.Changes["notes"] != "复查" ||
+		edit.Previous["notes"] != strings.Repeat("入户调查记录：家庭收入、财产、支出情况。", 20) || edit.Previous["category"] != "dibao" {
+		t.Fatalf("edit in the trail: %+v, %v", edit, err)
+	}
 	for _, id := range []string{"h00000007", "h00000003"} { // written once; changed since
 		var orig string
 		if err := raw.QueryRow(ctx, `SELECT fields FROM records WHERE id = $1`, id).Scan(&orig); err != nil {
