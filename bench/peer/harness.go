@@ -100,10 +100,18 @@ func run(ctx context.Context, o options, log io.Writer) ([]result, error) {
 			return nil, fmt.Errorf("build ruhu: %w", err)
 		}
 	}
+	// The servers run in their own directories: the paths must not be
+	// relative.
+	bin, err := filepath.Abs(bin)
+	if err != nil {
+		return nil, err
+	}
 	var pouchBin string
 	if !o.NoPouch {
-		var err error
 		if pouchBin, err = installPouch(ctx, o, work, log); err != nil {
+			return nil, err
+		}
+		if pouchBin, err = filepath.Abs(pouchBin); err != nil {
 			return nil, err
 		}
 	}
