@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -230,11 +232,18 @@ func WithDetailKey(detail []byte, key, value string) []byte {
 // and after compression verify alike.
 const CompressMin = 256
 
+// detailWorkers is the most audit details compressed at once.
+const detailWorkers = 4
+
 // maxDetail bounds what one stored detail may decompress to.
 const maxDetail = 64 << 20
 
 var (
-	zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	// Up to detailWorkers EncodeAll calls run at once (StoredDetails, and
+	// writers of several counties on PostgreSQL); more wait for one.
+	// No frame checksum: the row hash already covers the detail.
+	zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(detailWorkers),
+		zstd.WithEncoderCRC(false))
 	zdec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxDetail))
 )
 
@@ -251,12 +260,31 @@ func StoredDetail(detail string) (plain string, z []byte) {
 	return "", z
 }
 
+// StoredDetails is StoredDetail for many details at once, compressed on
+// up to GOMAXPROCS cores: a push writes hundreds of audit rows while it
+// holds the county's single writer, which need not wait for one core to
+// compress them all.
+func StoredDetails(details []string) (plain []string, z [][]byte) {
+	plain, z = make([]string, len(details)), make([][]byte, len(details))
+	workers := min(runtime.GOMAXPROCS(0), detailWorkers, max(len(details)/32, 1))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(details); i += workers {
+				plain[i], z[i] = StoredDetail(details[i])
+			}
+		})
+	}
+	wg.Wait()
+	return plain, z
+}
+
 // LoadDetail is the detail stored as (plain, z) by StoredDetail. A row
 // that holds both, or whose compressed form does not decompress, was
 // written by something else: the detail returned then differs from
 // anything StoredDetail could have stored, so its row hash fails.
 func LoadDetail(plain string, z []byte) string {
-	if z == nil {
+	if len(z) == 0 {
 		return plain
 	}
 	d, err := zdec.DecodeAll(z, nil)

@@ -49,12 +49,14 @@ func (t *tx) flushAudit() error {
 	for i := range cols {
 		cols[i] = make([]string, n)
 	}
-	zs := make([][]byte, n)
+	details := make([]string, n)
+	for i, r := range t.audit {
+		details[i] = r.Detail
+	}
+	plain, zs := server.StoredDetails(details)
 	for i, r := range t.audit {
 		seq[i] = r.Seq
-		plain, z := server.StoredDetail(r.Detail)
-		zs[i] = z
-		for j, v := range []string{r.At, r.ActorID, r.DeviceID, r.Action, r.ObjectType, r.ObjectID, plain, r.PrevHash, r.Hash} {
+		for j, v := range []string{r.At, r.ActorID, r.DeviceID, r.Action, r.ObjectType, r.ObjectID, plain[i], r.PrevHash, r.Hash} {
 			cols[j][i] = v
 		}
 	}

@@ -50,9 +50,9 @@ func (t *tx) AppendAudit(e server.AuditEntry) error {
 	if err != nil {
 		return err
 	}
-	plain, z := server.StoredDetail(r.Detail)
+	// The detail is compressed at flush, all rows at once.
 	c.pending = append(c.pending, []any{r.Seq, r.At, r.ActorID, r.DeviceID, r.Action, r.ObjectType, r.ObjectID,
-		plain, z, r.PrevHash, r.Hash})
+		r.Detail, nil, r.PrevHash, r.Hash})
 	c.seq, c.hash = r.Seq, r.Hash
 	return nil
 }
@@ -64,6 +64,15 @@ var auditCols = []string{"seq", "at", "actor_id", "device_id", "action", "object
 func (t *tx) flushAudit() error {
 	if t.audit == nil {
 		return nil
+	}
+	const detailCol = 7 // auditCols: detail, then detail_zstd
+	details := make([]string, len(t.audit.pending))
+	for i, row := range t.audit.pending {
+		details[i] = row[detailCol].(string)
+	}
+	plain, z := server.StoredDetails(details)
+	for i, row := range t.audit.pending {
+		row[detailCol], row[detailCol+1] = plain[i], z[i]
 	}
 	err := bulkInsert(t, "audit_log", auditCols, t.audit.pending)
 	t.audit.pending = nil
