@@ -49,3 +49,9 @@ clean:
 .PHONY: js
 js:
 	cd clientsdk/js && npm ci --no-audit --no-fund --loglevel=error && npm run build && npm run typecheck && npm test
+
+## bench-peer: ruhu beside pouchdb-server 4.2.0 over HTTP (npm-installs it into the user cache dir); BENCH_PEER_FLAGS="-docs 20000 -runs 1" for a quick run
+BENCH_PEER_FLAGS ?=
+.PHONY: bench-peer
+bench-peer: build
+	$(GO) run ./bench/peer -ruhu $(BIN)/ruhu $(BENCH_PEER_FLAGS)

@@ -1,10 +1,43 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/ruhu-org/ruhu/server"
+	"github.com/ruhu-org/ruhu/syncproto"
 )
+
+// recordCollections are the object types of audit rows about records:
+// every collection of the schema (those pushed and those the server
+// writes, cases and draws among them) and photos.
+var recordCollections = func() map[string]bool {
+	m := map[string]bool{syncproto.CollPhotos: true}
+	for c := range syncproto.Schemas {
+		m[c] = true
+	}
+	return m
+}()
+
+// withFieldsHash adds server.FieldsHashKey to the detail of an audit row
+// about a record that exists in the transaction, committing the chain to
+// the record's fields as they are now (after the write being audited).
+func (t *txn) withFieldsHash(objType, objID string, detail any) (any, error) {
+	if !recordCollections[objType] {
+		return detail, nil
+	}
+	r, err := t.get(objType, objID)
+	if err != nil || r == nil {
+		return detail, err
+	}
+	b, err := server.AuditEntry{Detail: detail}.DetailJSON()
+	if err != nil {
+		return nil, err
+	}
+	return server.RawJSON(server.WithDetailKey(b, server.FieldsHashKey, server.FieldsHash(r.Fields))), nil
+}
 
 // VerifyAudit recomputes every county's hash chain. It returns the number
 // of rows checked and the first break, or nil when every chain is intact.
@@ -14,16 +47,156 @@ func (e *Engine) VerifyAudit(ctx context.Context) (int64, *server.AuditBreak, er
 }
 
 // CheckAudit recomputes every chain and, with anchor set, checks that the
-// anchored head is still in its chain exactly. The verifier it returns
-// holds the rows read, the first break and the heads.
+// anchored head is still in its chain exactly. When the chains are intact
+// it then cross-checks every live record against them: its fields must be
+// what the last audit row about it made them, so a record row edited
+// behind the engine's back is reported, by name. The verifier it returns
+// holds the rows read, the records checked, the first break and the heads.
 func (e *Engine) CheckAudit(ctx context.Context, anchor *server.AuditHead) (*server.ChainVerifier, error) {
 	v := &server.ChainVerifier{Anchor: anchor}
+	states := map[recordKey]*auditedState{}
 	err := e.Store.AuditRows(ctx, "", func(r server.AuditRow) error {
 		v.Add(r)
+		if v.Break == nil && recordCollections[r.ObjectType] {
+			return foldAudit(states, r)
+		}
 		return nil
 	})
 	v.Finish()
+	if err != nil || v.Break != nil {
+		return v, err
+	}
+	err = e.crossCheckRecords(ctx, v, states)
 	return v, err
+}
+
+// recordKey names a record in one county's chain; county is "" in a store
+// of one county whose audit rows name none (SQLite).
+type recordKey struct{ county, collection, id string }
+
+// auditedState is what a record's audit rows say its fields are: the
+// hash committed by the newest row that carries one or, for rows written
+// before audit rows carried it, the record.upsert changes folded in order.
+type auditedState struct {
+	seq    int64 // the newest row about the record
+	hash   string
+	fields map[string]json.RawMessage // legacy rows only
+}
+
+func foldAudit(states map[recordKey]*auditedState, r server.AuditRow) error {
+	k := recordKey{r.County, r.ObjectType, r.ObjectID}
+	s := states[k]
+	if s == nil {
+		s = &auditedState{}
+		states[k] = s
+	}
+	s.seq = r.Seq
+	hasHash := bytes.Contains([]byte(r.Detail), []byte(`"`+server.FieldsHashKey+`"`))
+	if !hasHash && r.Action != "record.upsert" {
+		return nil
+	}
+	var d struct {
+		Hash    string                     `json:"fields_sha256"`
+		Changes map[string]json.RawMessage `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(r.Detail), &d); err != nil {
+		return fmt.Errorf("audit row %d: detail: %w", r.Seq, err)
+	}
+	if d.Hash != "" {
+		s.hash, s.fields = d.Hash, nil
+		return nil
+	}
+	if s.fields == nil {
+		s.fields = map[string]json.RawMessage{}
+	}
+	for f, val := range d.Changes {
+		s.fields[f] = val
+	}
+	return nil
+}
+
+// crossCheckRecords reads every live record of every county and sets
+// v.Break at the first whose fields differ from its audit history.
+func (e *Engine) crossCheckRecords(ctx context.Context, v *server.ChainVerifier, states map[recordKey]*auditedState) error {
+	return e.Store.Read(ctx, func(tx server.Tx) error {
+		units, err := tx.Units("/")
+		if err != nil {
+			return err
+		}
+		byCounty := map[string][]string{}
+		for _, u := range units {
+			c := CountyOf(u.Path)
+			byCounty[c] = append(byCounty[c], u.ID)
+		}
+		for county, scope := range byCounty {
+			for after := int64(0); ; {
+				changes, err := tx.Changes(scope, false, after, 2000)
+				if err != nil {
+					return fmt.Errorf("cross-check records: %w", err)
+				}
+				for _, c := range changes {
+					if !c.Deleted {
+						v.Records++
+						s := lookupState(states, county, c)
+						if reason := checkRecord(s, c); reason != "" {
+							seq := int64(0)
+							if s != nil {
+								seq = s.seq
+							}
+							v.Break = &server.AuditBreak{County: county, Seq: seq, Reason: reason}
+							return nil
+						}
+					}
+				}
+				if len(changes) < 2000 {
+					break
+				}
+				after = changes[len(changes)-1].Version
+			}
+		}
+		return nil
+	})
+}
+
+func lookupState(states map[recordKey]*auditedState, county string, c syncproto.Change) *auditedState {
+	if s := states[recordKey{county, c.Collection, c.ID}]; s != nil {
+		return s
+	}
+	return states[recordKey{"", c.Collection, c.ID}]
+}
+
+// checkRecord says how a live record differs from its audit history s
+// ("" when it does not).
+func checkRecord(s *auditedState, c syncproto.Change) string {
+	name := c.Collection + "/" + c.ID
+	if s == nil {
+		return fmt.Sprintf("record %s has no audit history: it was written outside ruhu", name)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(c.Fields, &fields); err != nil {
+		return fmt.Sprintf("record %s: its fields are not a JSON object: %v", name, err)
+	}
+	switch {
+	case s.hash != "":
+		if server.FieldsHash(fields) != s.hash {
+			return fmt.Sprintf("record %s does not match audit row %d: its fields differ from what the audited writes made them (changed outside ruhu)", name, s.seq)
+		}
+	case s.fields != nil:
+		if !bytes.Equal(server.EncodeFields(dropNulls(fields)), server.EncodeFields(dropNulls(s.fields))) {
+			return fmt.Sprintf("record %s does not match audit row %d: its fields differ from the audited changes (changed outside ruhu)", name, s.seq)
+		}
+	}
+	return ""
+}
+
+func dropNulls(m map[string]json.RawMessage) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		if t := bytes.TrimSpace(v); len(t) > 0 && string(t) != "null" {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // AuditTrail returns the audit entries about one object, oldest first.

@@ -75,6 +75,10 @@ func (t *txn) put(r *server.Record) error {
 // audit appends an entry for the actor.
 func (t *txn) audit(action, objType, objID string, detail any) error {
 	t.wrote = true
+	detail, err := t.withFieldsHash(objType, objID, detail)
+	if err != nil {
+		return err
+	}
 	return t.tx.AppendAudit(server.AuditEntry{At: t.now, ActorID: t.a.UserID, DeviceID: t.a.DeviceID, Action: action,
 		ObjectType: objType, ObjectID: objID, Detail: detail})
 }

@@ -31,10 +31,12 @@ func (t *tx) AppendAudit(e server.AuditEntry) error {
 }
 
 const insertAudit = `INSERT INTO audit_log (county_id, seq, at, actor_id, device_id, action, object_type, object_id,
-	detail, prev_hash, hash)
-SELECT $1, u.seq, u.at, u.actor_id, u.device_id, u.action, u.object_type, u.object_id, u.detail, u.prev_hash, u.hash
+	detail, prev_hash, hash, detail_zstd)
+SELECT $1, u.seq, u.at, u.actor_id, u.device_id, u.action, u.object_type, u.object_id, u.detail, u.prev_hash, u.hash,
+	u.detail_zstd
 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-	$10::text[], $11::text[]) AS u (seq, at, actor_id, device_id, action, object_type, object_id, detail, prev_hash, hash)`
+	$10::text[], $11::text[], $12::bytea[]) AS u (seq, at, actor_id, device_id, action, object_type, object_id, detail,
+	prev_hash, hash, detail_zstd)`
 
 // flushAudit inserts the buffered audit rows with one statement.
 func (t *tx) flushAudit() error {
@@ -47,26 +49,34 @@ func (t *tx) flushAudit() error {
 	for i := range cols {
 		cols[i] = make([]string, n)
 	}
+	details := make([]string, n)
+	for i, r := range t.audit {
+		details[i] = r.Detail
+	}
+	plain, zs := server.StoredDetails(details)
 	for i, r := range t.audit {
 		seq[i] = r.Seq
-		for j, v := range []string{r.At, r.ActorID, r.DeviceID, r.Action, r.ObjectType, r.ObjectID, r.Detail, r.PrevHash, r.Hash} {
+		for j, v := range []string{r.At, r.ActorID, r.DeviceID, r.Action, r.ObjectType, r.ObjectID, plain[i], r.PrevHash, r.Hash} {
 			cols[j][i] = v
 		}
 	}
 	if _, err := t.pg.Exec(t.ctx, insertAudit, t.county, seq, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5],
-		cols[6], cols[7], cols[8]); err != nil {
+		cols[6], cols[7], cols[8], zs); err != nil {
 		return wrap("append audit", err)
 	}
 	t.audit = t.audit[:0]
 	return nil
 }
 
-const auditCols = `county_id, seq, at, actor_id, device_id, action, object_type, object_id, detail, prev_hash, hash`
+const auditCols = `county_id, seq, at, actor_id, device_id, action, object_type, object_id, detail, prev_hash, hash,
+	detail_zstd`
 
 func scanAuditRow(row pgx.CollectableRow) (server.AuditRow, error) {
 	var r server.AuditRow
+	var z []byte
 	err := row.Scan(&r.County, &r.Seq, &r.At, &r.ActorID, &r.DeviceID, &r.Action, &r.ObjectType, &r.ObjectID,
-		&r.Detail, &r.PrevHash, &r.Hash)
+		&r.Detail, &r.PrevHash, &r.Hash, &z)
+	r.Detail = server.LoadDetail(r.Detail, z)
 	return r, err
 }
 

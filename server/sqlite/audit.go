@@ -50,18 +50,29 @@ func (t *tx) AppendAudit(e server.AuditEntry) error {
 	if err != nil {
 		return err
 	}
+	// The detail is compressed at flush, all rows at once.
 	c.pending = append(c.pending, []any{r.Seq, r.At, r.ActorID, r.DeviceID, r.Action, r.ObjectType, r.ObjectID,
-		r.Detail, r.PrevHash, r.Hash})
+		r.Detail, nil, r.PrevHash, r.Hash})
 	c.seq, c.hash = r.Seq, r.Hash
 	return nil
 }
 
-var auditCols = []string{"seq", "at", "actor_id", "device_id", "action", "object_type", "object_id", "detail", "prev_hash", "hash"}
+var auditCols = []string{"seq", "at", "actor_id", "device_id", "action", "object_type", "object_id", "detail", "detail_zstd",
+	"prev_hash", "hash"}
 
 // flushAudit writes buffered audit rows.
 func (t *tx) flushAudit() error {
 	if t.audit == nil {
 		return nil
+	}
+	const detailCol = 7 // auditCols: detail, then detail_zstd
+	details := make([]string, len(t.audit.pending))
+	for i, row := range t.audit.pending {
+		details[i] = row[detailCol].(string)
+	}
+	plain, z := server.StoredDetails(details)
+	for i, row := range t.audit.pending {
+		row[detailCol], row[detailCol+1] = plain[i], z[i]
 	}
 	err := bulkInsert(t, "audit_log", auditCols, t.audit.pending)
 	t.audit.pending = nil
@@ -70,8 +81,8 @@ func (t *tx) flushAudit() error {
 
 // AuditOf implements server.Tx.
 func (t *tx) AuditOf(objectType, objectID string) ([]server.AuditEntry, error) {
-	rows, err := t.query(`SELECT seq, at, actor_id, device_id, action, object_type, object_id, detail FROM audit_log
-		WHERE object_type = ? AND object_id = ? ORDER BY seq`, objectType, objectID)
+	rows, err := t.query(`SELECT seq, at, actor_id, device_id, action, object_type, object_id, detail, detail_zstd
+		FROM audit_log WHERE object_type = ? AND object_id = ? ORDER BY seq`, objectType, objectID)
 	if err != nil {
 		return nil, fmt.Errorf("audit of %s/%s: %w", objectType, objectID, err)
 	}
@@ -80,10 +91,11 @@ func (t *tx) AuditOf(objectType, objectID string) ([]server.AuditEntry, error) {
 	for rows.Next() {
 		var e server.AuditEntry
 		var at, detail string
-		if err := rows.Scan(&e.Seq, &at, &e.ActorID, &e.DeviceID, &e.Action, &e.ObjectType, &e.ObjectID, &detail); err != nil {
+		var z []byte
+		if err := rows.Scan(&e.Seq, &at, &e.ActorID, &e.DeviceID, &e.Action, &e.ObjectType, &e.ObjectID, &detail, &z); err != nil {
 			return nil, err
 		}
-		e.At, e.Detail = parseTS(at), json.RawMessage(detail)
+		e.At, e.Detail = parseTS(at), json.RawMessage(server.LoadDetail(detail, z))
 		out = append(out, e)
 	}
 	return out, rows.Err()
@@ -92,17 +104,19 @@ func (t *tx) AuditOf(objectType, objectID string) ([]server.AuditEntry, error) {
 // AuditRows implements server.Store (one county: county is ignored).
 func (db *DB) AuditRows(ctx context.Context, county string, fn func(server.AuditRow) error) error {
 	rows, err := db.read.QueryContext(ctx, `SELECT seq, at, actor_id, device_id, action, object_type,
-		object_id, detail, prev_hash, hash FROM audit_log ORDER BY seq`)
+		object_id, detail, detail_zstd, prev_hash, hash FROM audit_log ORDER BY seq`)
 	if err != nil {
 		return fmt.Errorf("read audit: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r server.AuditRow
+		var z []byte
 		if err := rows.Scan(&r.Seq, &r.At, &r.ActorID, &r.DeviceID, &r.Action, &r.ObjectType,
-			&r.ObjectID, &r.Detail, &r.PrevHash, &r.Hash); err != nil {
+			&r.ObjectID, &r.Detail, &z, &r.PrevHash, &r.Hash); err != nil {
 			return err
 		}
+		r.Detail = server.LoadDetail(r.Detail, z)
 		if err := fn(r); err != nil {
 			return err
 		}

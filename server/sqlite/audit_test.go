@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -173,5 +174,62 @@ func execAll(qs ...string) func(t *testing.T, db *DB) {
 				t.Fatalf("%s changed %d rows", q, n)
 			}
 		}
+	}
+}
+
+// TestAuditLargeDetailCompressed: a large detail is stored zstd-compressed,
+// read back whole by the trail and the verifier, and any change to its
+// stored form — another compressed detail, bytes that do not decompress,
+// a plain detail beside the compressed one — breaks the chain there.
+func TestAuditLargeDetailCompressed(t *testing.T) {
+	ctx := context.Background()
+	big := map[string]any{"changes": map[string]string{"notes": strings.Repeat("入户调查记录：家庭收入、财产、支出情况。", 30)}}
+	setup := func(t *testing.T) (*DB, string) {
+		db := auditDB(t, 3)
+		if err := db.Audit(ctx, server.AuditEntry{ActorID: "u1", Action: "record.upsert", ObjectType: "households",
+			ObjectID: "h1", Detail: big}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Audit(ctx, server.AuditEntry{ActorID: "u1", Action: "test.write", ObjectType: "thing", ObjectID: "t9"}); err != nil {
+			t.Fatal(err)
+		}
+		var plain string
+		var z []byte
+		if err := db.read.QueryRow(`SELECT detail, detail_zstd FROM audit_log WHERE seq = 4`).Scan(&plain, &z); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(big)
+		if plain != "" || len(z) == 0 || len(z) > len(want)/2 {
+			t.Fatalf("stored detail %q and %d compressed bytes for %d bytes", plain, len(z), len(want))
+		}
+		return db, string(want)
+	}
+	db, want := setup(t)
+	var trail []server.AuditEntry
+	err := db.Read(ctx, func(tx server.Tx) error {
+		var err error
+		trail, err = tx.AuditOf("households", "h1")
+		return err
+	})
+	if err != nil || len(trail) != 1 || string(trail[0].Detail.(json.RawMessage)) != want {
+		t.Fatalf("trail = %+v, %v", trail, err)
+	}
+	if n, brk, err := db.VerifyAudit(ctx); n != 5 || brk != nil || err != nil {
+		t.Fatalf("VerifyAudit = %d, %+v, %v", n, brk, err)
+	}
+	_, other := server.StoredDetail(strings.Replace(want, "收入", "支出", 1))
+	for name, q := range map[string]string{
+		"another compressed detail":    fmt.Sprintf(`UPDATE audit_log SET detail_zstd = x'%x' WHERE seq = 4`, other),
+		"bytes that do not decompress": `UPDATE audit_log SET detail_zstd = x'28b52ffd00ff' WHERE seq = 4`,
+		"plain beside compressed":      `UPDATE audit_log SET detail = '{"changes":{}}' WHERE seq = 4`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			db, _ := setup(t)
+			execAll(`DROP TRIGGER audit_log_no_update`, q)(t, db)
+			_, brk, err := db.VerifyAudit(ctx)
+			if err != nil || brk == nil || brk.Seq != 4 || !strings.Contains(brk.Reason, "edited") {
+				t.Errorf("VerifyAudit break %+v, %v; want row 4 edited", brk, err)
+			}
+		})
 	}
 }

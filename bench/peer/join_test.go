@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ruhu-org/ruhu/clientsdk"
+	"github.com/ruhu-org/ruhu/server"
+	"github.com/ruhu-org/ruhu/server/app"
+	"github.com/ruhu-org/ruhu/server/auth"
+	"github.com/ruhu-org/ruhu/server/storetest"
+	"github.com/ruhu-org/ruhu/syncproto"
+)
+
+// BenchmarkTabletJoin measures a fresh tablet joining a village of 2,000
+// households with 4 members each (≈ 10,000 records) through clientsdk,
+// writing its local store included: wall time and bytes on the wire.
+//
+//	go test -run='^$' -bench=TabletJoin -benchtime=1x ./bench/peer/
+func BenchmarkTabletJoin(b *testing.B) {
+	const households, members = 2000, 4
+	ctx := context.Background()
+	dir := b.TempDir()
+	if err := app.SeedDemo(ctx, dir, auth.FastArgon2); err != nil {
+		b.Fatal(err)
+	}
+	a, err := app.Open(ctx, app.Config{DataDir: dir, Hasher: auth.FastArgon2,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	u, err := a.Engine.UserByUsername(ctx, "worker1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	actor := &server.Actor{UserID: u.ID, UnitID: u.UnitID, UnitPath: u.UnitPath, DeviceID: "seed", Roles: u.Roles}
+	seedVillage(b, a, actor, households, members)
+	srv := httptest.NewServer(a.Handler)
+	defer srv.Close()
+	for _, limit := range []int{syncproto.DefaultPullLimit, syncproto.MaxPullLimit} {
+		b.Run(fmt.Sprintf("page=%d", limit), func(b *testing.B) {
+			for range b.N {
+				var wire atomic.Int64
+				hc := &http.Client{Timeout: time.Minute, Transport: countingTransport{http.DefaultTransport, &wire}}
+				c, err := clientsdk.Open(b.TempDir(), srv.URL, clientsdk.WithHTTPClient(hc), clientsdk.WithPullLimit(limit))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := c.Login(ctx, "worker2", app.DemoPassword); err != nil {
+					b.Fatal(err)
+				}
+				wire.Store(0)
+				start := time.Now()
+				rep, err := c.Pull(ctx)
+				took := time.Since(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if want := households * (1 + members); rep.Pulled < want {
+					b.Fatalf("pulled %d records, want %d", rep.Pulled, want)
+				}
+				c.Close()
+				b.ReportMetric(took.Seconds(), "join-s")
+				b.ReportMetric(float64(wire.Load())/(1<<20), "wire-MiB")
+				b.ReportMetric(float64(rep.Pulled), "records")
+			}
+		})
+	}
+}
+
+// seedVillage pushes households of ~1.5 KB, each with members, into
+// worker1's village.
+func seedVillage(b *testing.B, a *app.App, actor *server.Actor, households, members int) {
+	q := func(s string) json.RawMessage { v, _ := json.Marshal(s); return v }
+	var ms []syncproto.Mutation
+	flush := func() {
+		req := &syncproto.PushRequest{DeviceID: actor.DeviceID, Mutations: ms}
+		res, err := a.Engine.Push(context.Background(), actor, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range res.Results {
+			if r.Status != syncproto.StatusApplied {
+				b.Fatalf("seed mutation %d: %s %+v", r.MutationID, r.Status, r.Error)
+			}
+		}
+		ms = ms[:0]
+	}
+	id := int64(0)
+	for h := 1; h <= households; h++ {
+		hid := fmt.Sprintf("h%08d", h)
+		id++
+		ms = append(ms, syncproto.Mutation{MutationID: id, Collection: syncproto.CollHouseholds, ID: hid,
+			Op: syncproto.OpUpsert, Fields: storetest.BenchFields(h)})
+		for k := range members {
+			n := h*members + k
+			prefix := fmt.Sprintf("54%04d%s%03d", n/30000%10000,
+				time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n%30000).Format("20060102"), n%1000)[:17]
+			id++
+			ms = append(ms, syncproto.Mutation{MutationID: id, Collection: syncproto.CollMembers,
+				ID: fmt.Sprintf("m%08d", n), Op: syncproto.OpUpsert, Fields: map[string]json.RawMessage{
+					"household_id": q(hid), "name": q(fmt.Sprintf("成员%d", n)),
+					"id_number": q(prefix + string(syncproto.IDCheckChar(prefix))), "relation": q("子女"),
+					"sex": q([]string{"male", "female"}[k%2]), "employment": q("务农"),
+					"notes": q(strings.Repeat("身体健康，在家务农。", 8))}})
+		}
+		if len(ms) >= 500 {
+			flush()
+		}
+	}
+	if len(ms) > 0 {
+		flush()
+	}
+}
+
+// countingTransport counts request and response body bytes.
+type countingTransport struct {
+	rt http.RoundTripper
+	n  *atomic.Int64
+}
+
+func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.ContentLength > 0 {
+		t.n.Add(req.ContentLength)
+	}
+	resp, err := t.rt.RoundTrip(req)
+	if err == nil {
+		resp.Body = countingBody{resp.Body, t.n}
+	}
+	return resp, err
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(n))
+	return n, err
+}

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+
+	"github.com/ruhu-org/ruhu/server/app"
+	"github.com/ruhu-org/ruhu/syncproto"
+)
+
+const benchDevice = "bench-peer"
+
+// ruhuTarget is ruhu serve on a fresh --data directory seeded with the
+// demo county, pushed to by village worker worker1.
+type ruhuTarget struct {
+	bin      string
+	docs     []map[string]json.RawMessage
+	o        options
+	dir      string
+	p        *proc
+	c        *client
+	batches  [][]byte
+	versions []int64
+	updates  [][]byte
+}
+
+func newRuhu(bin string, docs []map[string]json.RawMessage, o options) *ruhuTarget {
+	return &ruhuTarget{bin: bin, docs: docs, o: o}
+}
+
+func (r *ruhuTarget) name() string    { return "ruhu" }
+func (r *ruhuTarget) pid() int        { return r.p.cmd.Process.Pid }
+func (r *ruhuTarget) dataDir() string { return filepath.Join(r.dir, "data") }
+func (r *ruhuTarget) stop() error     { return r.p.stop() }
+
+func (r *ruhuTarget) start(ctx context.Context, dir string) error {
+	r.dir = dir
+	if out, err := exec.CommandContext(ctx, r.bin, "demo", "--data", r.dataDir()).CombinedOutput(); err != nil {
+		return fmt.Errorf("ruhu demo: %w: %s", err, out)
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	if r.p, err = startProc(dir, r.bin, "serve", "--data", r.dataDir(), "--addr", addr); err != nil {
+		return err
+	}
+	base := "http://" + addr
+	if err := waitHTTP(ctx, base+"/healthz"); err != nil {
+		return err
+	}
+	r.c = newClient(base)
+	body, _ := json.Marshal(syncproto.LoginRequest{Username: "worker1", Password: app.DemoPassword, DeviceID: benchDevice})
+	var tok syncproto.TokenResponse
+	if _, err := r.c.do(ctx, "POST", "/v1/auth/login", body, &tok); err != nil {
+		return err
+	}
+	r.c.token = tok.AccessToken
+	r.versions = make([]int64, len(r.docs))
+	r.batches = r.batches[:0]
+	for lo := 0; lo < len(r.docs); lo += r.o.Batch {
+		req := syncproto.PushRequest{DeviceID: benchDevice}
+		for i := lo; i < min(lo+r.o.Batch, len(r.docs)); i++ {
+			req.Mutations = append(req.Mutations, syncproto.Mutation{MutationID: int64(i + 1),
+				Collection: syncproto.CollHouseholds, ID: docID(i), Op: syncproto.OpUpsert, Fields: r.docs[i]})
+		}
+		b, err := json.Marshal(req)
+		if err != nil {
+			return err
+		}
+		r.batches = append(r.batches, b)
+	}
+	return nil
+}
+
+// send pushes one encoded batch of mutations numbered from first, again
+// while the server answers it incomplete, and keeps each record's version.
+func (r *ruhuTarget) send(ctx context.Context, body []byte, first, n int, docIndex func(int) int) (int64, error) {
+	var wire int64
+	for range 100 {
+		var resp syncproto.PushResponse
+		w, err := r.c.do(ctx, "POST", "/v1/sync/push", body, &resp)
+		wire += w
+		if err != nil {
+			return wire, err
+		}
+		if len(resp.Results) != n {
+			return wire, fmt.Errorf("%d results for %d mutations", len(resp.Results), n)
+		}
+		for j, res := range resp.Results {
+			switch res.Status {
+			case syncproto.StatusApplied:
+				r.versions[docIndex(first+j)] = res.Version
+			case syncproto.StatusRejected:
+				if !resp.Incomplete || res.Error == nil || res.Error.Code != syncproto.CodeMutationOutOfOrder {
+					return wire, fmt.Errorf("mutation %d: %s %+v", res.MutationID, res.Status, res.Error)
+				}
+			default:
+				return wire, fmt.Errorf("mutation %d: %s %+v", res.MutationID, res.Status, res.Error)
+			}
+		}
+		if !resp.Incomplete {
+			return wire, nil
+		}
+	}
+	return wire, fmt.Errorf("push still incomplete after 100 tries")
+}
+
+func (r *ruhuTarget) push(ctx context.Context, lo, hi int) (int64, error) {
+	return r.send(ctx, r.batches[lo/r.o.Batch], lo, hi-lo, func(i int) int { return i })
+}
+
+func (r *ruhuTarget) pull(ctx context.Context) (int, int64, error) {
+	var wire int64
+	n, cursor := 0, ""
+	for {
+		var page syncproto.PullResponse
+		w, err := r.c.do(ctx, "GET", "/v1/sync/pull?limit="+strconv.Itoa(r.o.Page)+"&cursor="+url.QueryEscape(cursor), nil, &page)
+		wire += w
+		if err != nil {
+			return n, wire, err
+		}
+		for _, c := range page.Changes {
+			if c.Collection == syncproto.CollHouseholds && !c.Deleted {
+				n++
+			}
+		}
+		cursor = page.Cursor
+		if !page.HasMore {
+			return n, wire, nil
+		}
+	}
+}
+
+func (r *ruhuTarget) prepareUpdates(n int) error {
+	r.updates = r.updates[:0]
+	for lo := 0; lo < n; lo += r.o.Batch {
+		req := syncproto.PushRequest{DeviceID: benchDevice}
+		for i := lo; i < min(lo+r.o.Batch, n); i++ {
+			if r.versions[i] == 0 {
+				return fmt.Errorf("no version for document %d", i)
+			}
+			req.Mutations = append(req.Mutations, syncproto.Mutation{MutationID: int64(len(r.docs) + i + 1),
+				Collection: syncproto.CollHouseholds, ID: docID(i), Op: syncproto.OpUpsert, BaseVersion: r.versions[i],
+				Fields: changedFields(i)})
+		}
+		b, err := json.Marshal(req)
+		if err != nil {
+			return err
+		}
+		r.updates = append(r.updates, b)
+	}
+	r.o.Updates = n
+	return nil
+}
+
+func (r *ruhuTarget) update(ctx context.Context) (int64, error) {
+	var wire int64
+	for k, body := range r.updates {
+		lo := k * r.o.Batch
+		w, err := r.send(ctx, body, lo, min(r.o.Batch, r.o.Updates-lo), func(i int) int { return i })
+		wire += w
+		if err != nil {
+			return wire, fmt.Errorf("update %d: %w", lo, err)
+		}
+	}
+	return wire, nil
+}
