@@ -24,6 +24,8 @@ type txn struct {
 	wrote bool
 	// results answers replays of ids pushed earlier in the same batch.
 	results map[int64][]byte
+	// quota counts the pushing user's kept rejected payloads today.
+	quota *rejectedQuota
 }
 
 func (e *Engine) begin(tx server.Tx, a *server.Actor) (*txn, error) {

@@ -114,6 +114,9 @@ var suite = []struct {
 	{"SubmittedRecordIsLocked", testSubmittedRecordIsLocked},
 	{"InspectorEditsOnlyOwnInvestigations", testInspectorEditsOnlyOwnInvestigations},
 	{"DeviceIDIsAPlainToken", testDeviceIDIsAPlainToken},
+	{"RejectedPayloadQuota", testRejectedPayloadQuota},
+	{"ReadOnlyRoleKeepsNoPayload", testReadOnlyRoleKeepsNoPayload},
+	{"RejectionsArePaged", testRejectionsArePaged},
 }
 
 // Run runs every suite test as a parallel subtest of t; newEnv gives each
