@@ -117,6 +117,7 @@ var suite = []struct {
 	{"RejectedPayloadQuota", testRejectedPayloadQuota},
 	{"ReadOnlyRoleKeepsNoPayload", testReadOnlyRoleKeepsNoPayload},
 	{"RejectionsArePaged", testRejectionsArePaged},
+	{"ResolutionHonoursTheLock", testResolutionHonoursTheLock},
 }
 
 // Run runs every suite test as a parallel subtest of t; newEnv gives each
