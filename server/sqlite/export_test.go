@@ -17,4 +17,3 @@ func (db *DB) PageCount() (int64, error) {
 	err := db.write.QueryRow(`PRAGMA page_count`).Scan(&n)
 	return n, err
 }
-
