@@ -44,3 +44,9 @@ fuzz:
 
 clean:
 	rm -rf $(BIN)
+
+## crash: kill -9 `ruhu serve` at random points during pushes and photo uploads, CRASH_N times (RUHU_CRASH_SEED repeats a run)
+CRASH_N ?= 100
+.PHONY: crash
+crash:
+	RUHU_CRASH_ITERATIONS=$(CRASH_N) $(GO) test -count=1 -timeout 60m -run '^TestCrashRecovery$$' -v ./server/cmd/ruhu
