@@ -207,7 +207,10 @@ func (t *txn) save(r *server.Record) error {
 			return err
 		}
 	}
-	return t.put(r)
+	if err := t.put(r); err != nil {
+		return err
+	}
+	return t.reflagForInvestigation(r) // photo_evidence.go
 }
 
 // touchInvestigation gives an investigation a new version so that its

@@ -95,6 +95,7 @@ var suite = []struct {
 	// Village positions and evidence flags (photo_evidence.go).
 	{"AdminSetsVillagePosition", testAdminSetsVillagePosition},
 	{"PhotoEvidenceFlags", testPhotoEvidenceFlags},
+	{"PhotoFlagsFollowInvestigationDates", testPhotoFlagsFollowInvestigationDates},
 
 	// Units, users, relatives, sessions, audit (identity.go, auth.go).
 	{"SubtreeDoesNotMatchPrefixSiblings", testSubtreeDoesNotMatchPrefixSiblings},

@@ -235,13 +235,17 @@ func tryStart(bin, addr, data string) *crashProc {
 	return nil
 }
 
-// householdFields is tablet i's n-th household, with a head ID number
-// of its own.
+// householdFields is tablet i's n-th household, with a head ID number of
+// its own (valid birth date and check character, unique per tablet and n).
 func householdFields(i, n int) clientsdk.Fields {
 	f := clientsdk.Fields{}
-	for k, v := range ruhutest.Household("t1-v1", 1000*(i+1)+n) {
+	for k, v := range ruhutest.Household("t1-v1", 1) {
 		f[k] = v
 	}
+	p := i*100_000 + n
+	birth := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, p/1000)
+	first17 := fmt.Sprintf("530121%s%03d", birth.Format("20060102"), p%1000)
+	f["head_id_number"] = first17 + string(syncproto.IDCheckChar(first17))
 	f["address"] = strings.Repeat("东村", 20)
 	return f
 }
