@@ -267,7 +267,13 @@ func (t *txn) undelete(r *server.Record) error {
 			return err
 		}
 	}
-	return t.save(r)
+	if err := t.save(r); err != nil {
+		return err
+	}
+	if r.Collection == syncproto.CollInvestigations {
+		return t.reflagHousehold(r.HouseholdID, r.ID) // its date counts again
+	}
+	return nil
 }
 
 // checkMembersUnique refuses to revive a household one of whose live

@@ -81,8 +81,18 @@ func testPhotoFlagsFollowInvestigationDates(t *testing.T, newEnv NewEnv) {
 	wantResult(t, push1(w1, ruhutest.Upsert(invs, "inv2", 0, map[string]any{"household_id": "hh1", "date": "2024-05-01"})),
 		syncproto.StatusApplied, "")
 	step("second investigation", []any{}, []any{}, 3)
-	wantResult(t, push1(w1, ruhutest.Delete(invs, "inv2", version(invs, "inv2"))), syncproto.StatusApplied, "")
+	v2 := version(invs, "inv2")
+	wantResult(t, push1(w1, ruhutest.Delete(invs, "inv2", v2)), syncproto.StatusApplied, "")
 	step("second investigation deleted", off, []any{}, 4)
+
+	// Revived by a conflict's resolution, its date counts again.
+	res := push1(env.Login("worker2", "tab-02"), ruhutest.Upsert(invs, "inv2", v2, map[string]any{"findings": "离线补记"}))
+	if res.Status != syncproto.StatusConflict {
+		t.Fatalf("edit of the deleted investigation: %+v", res)
+	}
+	env.Login("reviewer1", "pc-r1").JSON(http.MethodPost, "/v1/conflicts/"+res.ConflictID+"/resolve",
+		map[string]any{"choice": "client"}, http.StatusOK, nil)
+	step("second investigation revived", []any{}, []any{}, 5)
 	if _, broken := verifyAudit(t, env); broken {
 		t.Fatal("audit chain broken")
 	}
