@@ -29,7 +29,10 @@ type Config struct {
 	Members        int    // members per household, the head included (4)
 	Investigations int    // signed investigations per tablet and morning (2)
 	Mornings       int    // mornings against the same server (2)
-	Log            io.Writer
+	// OneAddress makes every tablet come from one address (a township
+	// office behind one NAT) instead of an address of its own.
+	OneAddress bool
+	Log        io.Writer
 }
 
 // Report is what a burst measured.
@@ -104,10 +107,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer srv.stop()
 	c := &api{url: srv.url, http: &http.Client{Timeout: 5 * time.Minute, Transport: &http.Transport{
 		MaxIdleConnsPerHost: cfg.Concurrency, MaxIdleConns: cfg.Concurrency}}}
+	t0 := time.Now()
 	villages, err := setUp(ctx, c, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("set up: %w", err)
 	}
+	fmt.Fprintf(cfg.Log, "set up %d villages (2 workers and their keys each) in %v\n", len(villages), time.Since(t0).Round(time.Millisecond))
 	rec := &recorder{ops: map[string]*opStats{}}
 	rep := &Report{Ops: rec.ops}
 	cursors := make([]string, cfg.Tablets)
@@ -220,7 +225,11 @@ func morning(ctx context.Context, c *api, cfg Config, m int, villages []*village
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			n := tablet(ctx, c, t, vil, d, &cursors[t], rec)
+			tctx := ctx
+			if !cfg.OneAddress {
+				tctx = from(ctx, fmt.Sprintf("10.%d.%d.%d", 1+t/65536, t/256%256, t%256))
+			}
+			n := tablet(tctx, c, t, vil, d, &cursors[t], rec)
 			mu.Lock()
 			applied += n
 			mu.Unlock()

@@ -13,11 +13,24 @@ import (
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
-// api calls the server, waiting out 429/503 answers that carry
-// Retry-After (a limit doing its job, counted as a retry, not an error).
+// api calls the server, waiting out 429/503 answers that carry a
+// Retry-After of at most maxWait (a limit doing its job, counted as a
+// retry); a longer wait is an error.
 type api struct {
 	url  string
 	http *http.Client
+}
+
+// maxWait is the longest Retry-After a tablet waits out.
+const maxWait = 30 * time.Second
+
+type ctxKey struct{}
+
+// from makes ctx's requests come from the tablet address addr (sent as
+// X-Forwarded-For; the server trusts 127.0.0.1 as a proxy). Empty: the
+// burst's own address, as for tablets behind one NAT.
+func from(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, ctxKey{}, addr)
 }
 
 // call sends body (nil: none) and decodes a 2xx answer into out. It
@@ -33,6 +46,9 @@ func (c *api) call(ctx context.Context, method, path, token string, body, out an
 		status, b, wait, err := c.once(ctx, method, path, token, raw)
 		if err != nil {
 			return retries, err
+		}
+		if wait > maxWait {
+			return retries, fmt.Errorf("%s %s: %d, Retry-After %v: %s", method, path, status, wait, b)
 		}
 		if wait > 0 && retries < 20 {
 			retries++
@@ -59,6 +75,9 @@ func (c *api) once(ctx context.Context, method, path, token string, raw []byte) 
 		return 0, nil, 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if addr, _ := ctx.Value(ctxKey{}).(string); addr != "" {
+		req.Header.Set("X-Forwarded-For", addr)
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

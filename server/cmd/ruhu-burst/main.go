@@ -30,6 +30,7 @@ func main() {
 	flag.IntVar(&cfg.Members, "members", 4, "members per household, the head included")
 	flag.IntVar(&cfg.Investigations, "investigations", 2, "signed investigations per tablet and morning")
 	flag.IntVar(&cfg.Mornings, "mornings", 2, "mornings against the same server")
+	flag.BoolVar(&cfg.OneAddress, "one-address", false, "every tablet from one address (behind one NAT), not each from its own")
 	flag.Parse()
 	if cfg.Dir == "" {
 		dir, err := os.MkdirTemp("", "ruhu-burst-")
@@ -51,8 +52,12 @@ func main() {
 }
 
 func print(w io.Writer, cfg Config, rep *Report) {
-	fmt.Fprintf(w, "%d tablets (%d at a time, %d per village) × %d mornings: %d households, %d members, %d signed investigations each\n",
-		cfg.Tablets, cfg.Concurrency, cfg.PerVillage, cfg.Mornings, cfg.Households, cfg.Households*cfg.Members, cfg.Investigations)
+	where := "each from its own address"
+	if cfg.OneAddress {
+		where = "all from one address"
+	}
+	fmt.Fprintf(w, "%d tablets (%d at a time, %d per village, %s) × %d mornings: %d households, %d members, %d signed investigations each\n",
+		cfg.Tablets, cfg.Concurrency, cfg.PerVillage, where, cfg.Mornings, cfg.Households, cfg.Households*cfg.Members, cfg.Investigations)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "operation\tcount\tp50\tp99\tmax\terrors\tretries\t")
 	for _, op := range []string{"login", "pull page", "pull (whole village)", "push"} {

@@ -23,8 +23,10 @@ type server struct {
 }
 
 // startServer runs `ruhu serve` on a free port of 127.0.0.1 and waits for
-// /readyz. Every tablet of the burst comes from 127.0.0.1, so the
-// per-address connection cap is lifted.
+// /readyz. Every tablet of the burst connects from 127.0.0.1: the
+// per-address connection cap is lifted, and 127.0.0.1 is a trusted proxy,
+// so a tablet's X-Forwarded-For (its own address on the mobile network) is
+// the address the login limits count by.
 func startServer(bin, data string) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -32,7 +34,8 @@ func startServer(bin, data string) (*server, error) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "serve", "--data", data, "--addr", addr, "--max-conns-per-addr", "100000")
+	cmd := exec.Command(bin, "serve", "--data", data, "--addr", addr, "--max-conns-per-addr", "100000",
+		"--trusted-proxy", "127.0.0.1/32")
 	logf, err := os.Create(filepath.Join(filepath.Dir(data), "server.log"))
 	if err != nil {
 		return nil, err
