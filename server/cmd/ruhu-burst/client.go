@@ -50,7 +50,7 @@ func (c *api) call(ctx context.Context, method, path, token string, body, out an
 		if wait > maxWait {
 			return retries, fmt.Errorf("%s %s: %d, Retry-After %v: %s", method, path, status, wait, b)
 		}
-		if wait > 0 && retries < 20 {
+		if wait > 0 && retries < 100 {
 			retries++
 			select {
 			case <-time.After(wait):
