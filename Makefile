@@ -55,3 +55,14 @@ BENCH_PEER_FLAGS ?=
 .PHONY: bench-peer
 bench-peer: build
 	$(GO) run ./bench/peer -ruhu $(BIN)/ruhu $(BENCH_PEER_FLAGS)
+## crash: kill -9 `ruhu serve` at random points during pushes and photo uploads, CRASH_N times (RUHU_CRASH_SEED repeats a run)
+CRASH_N ?= 100
+.PHONY: crash
+crash:
+	RUHU_CRASH_ITERATIONS=$(CRASH_N) $(GO) test -count=1 -timeout 60m -run '^TestCrashRecovery$$' -v ./server/cmd/ruhu
+
+## burst: the morning burst against a fresh `ruhu serve`: 500 tablets (64 at a time) log in, pull their village, push a day's work; two mornings
+BURST_FLAGS ?=
+.PHONY: burst
+burst: build
+	$(GO) run ./server/cmd/ruhu-burst --ruhu $(BIN)/ruhu $(BURST_FLAGS)

@@ -22,7 +22,10 @@ type batch struct {
 
 // pushAll pushes the outbox in order, a batch at a time. Each batch holds
 // mutations of one author (pushed with that author's session) and at most
-// one mutation per record.
+// one mutation per record. When the server's budget cuts a push
+// (incomplete), the mutations it did not process stay at the head of the
+// outbox, ids unchanged, and the next batch starts with them: nothing is
+// skipped or reordered.
 func (c *Client) pushAll(ctx context.Context, rep *SyncReport) error {
 	total, err := c.outboxSize(ctx)
 	if err != nil {
@@ -37,10 +40,14 @@ func (c *Client) pushAll(ctx context.Context, rep *SyncReport) error {
 		if err != nil {
 			return err
 		}
-		if err := c.storeResults(ctx, b, res, rep); err != nil {
+		left, err := c.storeResults(ctx, b, res, rep)
+		if err != nil {
 			return err
 		}
-		done += len(b.entries)
+		if left == len(b.entries) {
+			return fmt.Errorf("push: the server processed none of %d mutations (incomplete)", left)
+		}
+		done += len(b.entries) - left
 		c.report(Progress{Phase: PhasePush, Done: int64(done), Total: int64(max(total, done))})
 		if b.repeat {
 			if err := c.pullAll(ctx, rep); err != nil {

@@ -11,13 +11,21 @@ import (
 
 // storeResults records the server's answer to a batch in one transaction:
 // each acknowledged entry leaves the outbox only together with its result.
-func (c *Client) storeResults(ctx context.Context, b *batch, res *syncproto.PushResponse, rep *SyncReport) error {
+func (c *Client) storeResults(ctx context.Context, b *batch, res *syncproto.PushResponse, rep *SyncReport) (left int, err error) {
 	part := &SyncReport{}
-	err := inTx(ctx, c.db, func(tx *sql.Tx) error {
+	err = inTx(ctx, c.db, func(tx *sql.Tx) error {
 		var behind []int64
+		left = 0
 		for i, r := range res.Results {
 			e := &b.entries[i]
 			if r.Status == syncproto.StatusRejected && r.Error != nil && r.Error.Code == syncproto.CodeMutationOutOfOrder {
+				if res.Incomplete && e.MutationID > res.LastMutationID {
+					// Not processed: the push reached the server's budget.
+					// It stays at the head of the outbox with its id and
+					// goes out again next, before anything queued after it.
+					left++
+					continue
+				}
 				behind = append(behind, e.MutationID)
 				continue
 			}
@@ -30,7 +38,7 @@ func (c *Client) storeResults(ctx context.Context, b *batch, res *syncproto.Push
 	if err == nil {
 		rep.add(part)
 	}
-	return err
+	return left, err
 }
 
 func (c *Client) storeResult(ctx context.Context, tx *sql.Tx, e *entry, r syncproto.MutationResult, rep *SyncReport) error {

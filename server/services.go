@@ -79,8 +79,9 @@ type SyncService interface {
 // mutations kept for review.
 type ConflictService interface {
 	// ListRejections lists rejected mutations pushed from the actor's
-	// subtree, newest first, with their payload and reason.
-	ListRejections(ctx context.Context, a *Actor, limit int) ([]syncproto.Rejection, error)
+	// subtree, newest first, with their payload and reason: one page of at
+	// most limit after the cursor after ("" from the newest).
+	ListRejections(ctx context.Context, a *Actor, after string, limit int) (*syncproto.RejectionList, error)
 	// ListConflicts lists conflicts of the actor's subtree with the given
 	// status ("open", "resolved", "all") in creation order, at most limit
 	// after the conflict id after ("" from the start).

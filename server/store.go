@@ -125,8 +125,10 @@ type Tx interface {
 	LoggedResult(device, user string, mutationID int64) (result []byte, ok bool, err error)
 	LogMutation(e MutationLogEntry) error
 	// Rejections lists rejected mutations kept under units below path,
-	// newest first.
-	Rejections(path string, limit int) ([]MutationLogEntry, error)
+	// newest first (created_at descending, then device, user, mutation id
+	// descending), at most limit, those after the key after (nil: from
+	// the newest). Payload is nil for a rejection whose payload was dropped.
+	Rejections(path string, after *RejectionKey, limit int) ([]MutationLogEntry, error)
 
 	// AppendAudit appends to the county's hash-chained audit log (At set).
 	AppendAudit(e AuditEntry) error
@@ -256,6 +258,14 @@ type MutationLogEntry struct {
 	Result      []byte // JSON MutationResult
 	Payload     []byte // JSON Mutation as sent; nil unless kept
 	CreatedAt   time.Time
+}
+
+// RejectionKey places a rejection in the Rejections listing.
+type RejectionKey struct {
+	CreatedAt  time.Time
+	DeviceID   string
+	UserID     string
+	MutationID int64
 }
 
 // StoredRelative is a registered close relative with the full ID number.

@@ -43,6 +43,9 @@ const (
 	CodeServerBusy         = "server_busy"
 	CodeTooManyConnections = "too_many_connections"
 	CodeHeaderTooLarge     = "request_header_too_large"
+	// CodeStorageFull (503, with Retry-After): the server's disk is full;
+	// nothing of the request was written, send it again later.
+	CodeStorageFull = "storage_full"
 
 	// Push results.
 	CodeUnknownCollection   = "unknown_collection"

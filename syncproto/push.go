@@ -70,7 +70,10 @@ type PushResponse struct {
 // version after the mutation (0 when nothing was written). ConflictID names
 // the first conflict recorded for it; ConflictIDs names all of them.
 // CanonicalID is set when the record was merged into another one (a duplicate
-// household): the device must use CanonicalID from now on.
+// household): the device must use CanonicalID from now on. PayloadDropped,
+// on a rejected or conflicting mutation, says why the server did not keep
+// the mutation as sent for review (DropRejectedQuota, DropNotWritable); the
+// result itself is kept either way.
 type MutationResult struct {
 	MutationID  int64        `json:"mutation_id"`
 	Status      string       `json:"status"`
@@ -80,7 +83,19 @@ type MutationResult struct {
 	CanonicalID string       `json:"canonical_id,omitempty"`
 	Error       *ResultError `json:"error,omitempty"`
 	Replayed    bool         `json:"replayed"`
+	// PayloadDropped is empty when the payload was kept (or need not be).
+	PayloadDropped string `json:"payload_dropped,omitempty"`
 }
+
+// Why a rejected mutation's payload was not kept (MutationResult.PayloadDropped).
+const (
+	// DropRejectedQuota: the user's daily quota of kept rejected payloads
+	// (server Limits.RejectedPayloadsPerDay) is used up.
+	DropRejectedQuota = "rejected_payload_quota"
+	// DropNotWritable: the user's role may not write the collection, so
+	// there is nothing for a person to fix.
+	DropNotWritable = "role_may_not_write"
+)
 
 // ResultError says why a mutation was rejected or what it conflicted with.
 type ResultError struct {
@@ -96,11 +111,17 @@ type Rejection struct {
 	Mutation   Mutation     `json:"mutation"`
 	Error      *ResultError `json:"error"`
 	RejectedAt string       `json:"rejected_at"`
+	// PayloadDropped is set when the payload was not kept: Mutation then
+	// holds only mutation_id, collection, id, op and base_version.
+	PayloadDropped string `json:"payload_dropped,omitempty"`
 }
 
-// RejectionList is the body of GET /v1/rejections.
+// RejectionList is the body of GET /v1/rejections, one page of it, newest
+// first, bounded by count (limit) and by bytes (the server's page size).
 type RejectionList struct {
 	Rejections []Rejection `json:"rejections"`
+	// Next, when set, is the after= value of the next page.
+	Next string `json:"next,omitempty"`
 }
 
 // DefaultRejectionLimit and MaxRejectionLimit bound GET /v1/rejections?limit=N.

@@ -36,6 +36,7 @@ var statusOf = map[string]int{
 	syncproto.CodeRateLimited:           http.StatusTooManyRequests,
 	syncproto.CodeServerBusy:            http.StatusServiceUnavailable,
 	syncproto.CodeTooManyConnections:    http.StatusServiceUnavailable,
+	syncproto.CodeStorageFull:           http.StatusServiceUnavailable,
 	syncproto.CodeHeaderTooLarge:        http.StatusRequestHeaderFieldsTooLarge,
 	syncproto.CodeValidation:            http.StatusUnprocessableEntity,
 	syncproto.CodeInvalidIDNumber:       http.StatusUnprocessableEntity,
@@ -116,6 +117,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		code := server.ErrorCode(err)
+		if code == "" && server.IsStorageFull(err) { // a file write (a photo) that hit ENOSPC
+			err, code = server.StorageFull(err), syncproto.CodeStorageFull
+		}
+		if code == syncproto.CodeStorageFull {
+			log.ErrorContext(c.Request().Context(), "storage full: request refused, nothing written", "method", c.Request().Method,
+				"path", c.Path(), "err", err)
+		}
 		if code == "" || code == syncproto.CodeInternal {
 			log.ErrorContext(c.Request().Context(), "internal error", "method", c.Request().Method,
 				"path", c.Path(), "err", err)
@@ -128,7 +136,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 }
 
 // setRetryAfter sets Retry-After (whole seconds, at least 1) when err says
-// when to try again: rate_limited and server_busy do.
+// when to try again: rate_limited, server_busy and storage_full do.
 func setRetryAfter(c echo.Context, err error) {
 	var ra interface{ RetryAfter() time.Duration }
 	if errors.As(err, &ra) {

@@ -93,11 +93,11 @@ func (s *Server) listRejections(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.deps.Conflicts.ListRejections(c.Request().Context(), actorOf(c), limit)
+	page, err := s.deps.Conflicts.ListRejections(c.Request().Context(), actorOf(c), c.QueryParam("after"), limit)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, syncproto.RejectionList{Rejections: list})
+	return c.JSON(http.StatusOK, page)
 }
 
 // limitParam reads ?limit=N: def when absent, at most max. Code

@@ -27,11 +27,11 @@ func (h *Handler) conflicts(w http.ResponseWriter, r *http.Request, a *server.Ac
 	if err != nil {
 		return err
 	}
-	rs, err := h.deps.Engine.ListRejections(r.Context(), a, maxRejections)
+	rs, err := h.deps.Engine.ListRejections(r.Context(), a, "", maxRejections)
 	if err != nil {
 		return err
 	}
-	v := conflictsView{Conflicts: cs, Rejections: rs, CanResolve: a.HasAny(server.ResolverRoles...),
+	v := conflictsView{Conflicts: cs, Rejections: rs.Rejections, CanResolve: a.HasAny(server.ResolverRoles...),
 		Resolved: r.URL.Query().Get("resolved")}
 	return h.show(w, a, "conflicts", "conflicts", "冲突与退回", v)
 }

@@ -28,7 +28,7 @@ type Engine interface {
 	ConsoleHousehold(ctx context.Context, a *server.Actor, id string) (*engine.HouseholdFile, error)
 	ListConflicts(ctx context.Context, a *server.Actor, status, after string, limit int) ([]syncproto.Conflict, error)
 	ResolveConflict(ctx context.Context, a *server.Actor, id string, req syncproto.ResolveRequest) (*syncproto.Conflict, error)
-	ListRejections(ctx context.Context, a *server.Actor, limit int) ([]syncproto.Rejection, error)
+	ListRejections(ctx context.Context, a *server.Actor, after string, limit int) (*syncproto.RejectionList, error)
 	ConsoleHeads(ctx context.Context, a *server.Actor, ids []string) (map[string]engine.HouseholdHead, error)
 	// The case procedure: cases, transitions, objections, draws, notices,
 	// the roster.

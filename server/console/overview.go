@@ -45,11 +45,11 @@ func (h *Handler) overview(w http.ResponseWriter, r *http.Request, a *server.Act
 		v.Totals.OpenConflicts += va.OpenConflicts
 		v.Totals.Rejected += va.Rejected
 	}
-	rejected, err := h.deps.Engine.ListRejections(r.Context(), a, maxRejections)
+	rejected, err := h.deps.Engine.ListRejections(r.Context(), a, "", maxRejections)
 	if err != nil {
 		return err
 	}
-	for _, rj := range rejected {
+	for _, rj := range rejected.Rejections {
 		if t, err := time.Parse(time.RFC3339Nano, rj.RejectedAt); err == nil && !t.Before(day) {
 			v.Rejections = append(v.Rejections, rj)
 		}

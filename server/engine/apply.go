@@ -219,7 +219,10 @@ func (t *txn) save(r *server.Record) error {
 			return err
 		}
 	}
-	return t.put(r)
+	if err := t.put(r); err != nil {
+		return err
+	}
+	return t.reflagForInvestigation(r) // photo_evidence.go
 }
 
 // touchSigned gives what sig signs (an investigation or a review) a new

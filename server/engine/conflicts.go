@@ -178,6 +178,9 @@ func (t *txn) resolve(c *syncproto.Conflict, req syncproto.ResolveRequest) (int6
 	default:
 		return 0, server.Errorf(syncproto.CodeInvalidChoice, `give "choice": "server" or "client", or a "value"`)
 	}
+	if err := t.checkResolutionLock(c); err != nil {
+		return 0, err
+	}
 	m, err := t.resolutionMutation(c, req)
 	if err != nil {
 		return 0, err
@@ -191,6 +194,25 @@ func (t *txn) resolve(c *syncproto.Conflict, req syncproto.ResolveRequest) (int6
 		return 0, server.Errorf(c.Kind, "the chosen value collides again (%s); nothing was applied", res.Status)
 	}
 	return res.Version, nil
+}
+
+// checkResolutionLock refuses, before anything is written, a resolution
+// that would do what a push may not after submit: change (or revive) a
+// submitted investigation, or delete a household one of whose
+// investigations was submitted. The conflict may predate the submit. Code
+// signed_content_locked.
+func (t *txn) checkResolutionLock(c *syncproto.Conflict) error {
+	cur, err := t.get(c.Collection, c.RecordID)
+	if err != nil || cur == nil {
+		return err
+	}
+	if isLocked(cur) {
+		return server.Errorf(syncproto.CodeSignedContentLocked, "the investigation was submitted and is locked; keep the server's state")
+	}
+	if c.Op == syncproto.OpDelete && cur.Collection == syncproto.CollHouseholds && !cur.Deleted {
+		return t.checkHouseholdDelete(cur)
+	}
+	return nil
 }
 
 // resolutionMutation builds the mutation that carries the chosen value, based
@@ -250,7 +272,13 @@ func (t *txn) undelete(r *server.Record) error {
 			return err
 		}
 	}
-	return t.save(r)
+	if err := t.save(r); err != nil {
+		return err
+	}
+	if r.Collection == syncproto.CollInvestigations {
+		return t.reflagHousehold(r.HouseholdID, r.ID) // its date counts again
+	}
+	return nil
 }
 
 // checkMembersUnique refuses to revive a household one of whose live

@@ -302,7 +302,7 @@ func (t *txn) activity(vs []server.Unit, recent *subtree, since time.Time) ([]Vi
 			va.OpenConflicts++
 		}
 	}
-	rejected, err := t.tx.Rejections(t.a.UnitPath, ConsoleLimit)
+	rejected, err := t.tx.Rejections(t.a.UnitPath, nil, ConsoleLimit)
 	if err != nil {
 		return nil, fmt.Errorf("list rejections: %w", err)
 	}

@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"encoding/json"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -29,9 +31,10 @@ const earthRadiusM = 6371008.8
 
 // photoEvidence checks where and when photo p was taken against its
 // household hh: the flags it fails (never nil) and its distance from the
-// village in metres when both positions are known. The checks run once,
-// when the filing is recorded: a village position set or an investigation
-// dated later does not re-flag a filing (docs/protocol.md, Photos).
+// village in metres when both positions are known. The checks run when the
+// filing is recorded; off_investigation_date is checked again whenever the
+// household's investigation dates change (reflagForInvestigation), the
+// others are not (docs/protocol.md, Photos).
 func (t *txn) photoEvidence(p server.Photo, hh *server.Record) ([]string, *int, error) {
 	flags := []string{}
 	dist, far, err := t.photoDistance(p, hh)
@@ -47,7 +50,11 @@ func (t *txn) photoEvidence(p server.Photo, hh *server.Record) ([]string, *int, 
 	if p.TakenAt == "" {
 		return append(flags, syncproto.PhotoFlagNoCaptureTime), dist, nil
 	}
-	off, err := t.photoOffDate(p.TakenAt, hh.ID)
+	dates, err := t.investigationDates(hh.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	off, err := t.photoOffDate(p.TakenAt, dates)
 	if off {
 		flags = append(flags, syncproto.PhotoFlagOffInvestigationDate)
 	}
@@ -72,18 +79,14 @@ func (t *txn) photoDistance(p server.Photo, hh *server.Record) (*int, bool, erro
 }
 
 // photoOffDate reports whether a photo taken at takenAt (RFC 3339) is more
-// than the county's limit of days from every dated live investigation of
-// household; false when there is none (nothing to compare with yet) or
-// the time does not parse. Days are calendar days of the photo's own
-// clock (China time for a tablet), as investigation dates are.
-func (t *txn) photoOffDate(takenAt, household string) (bool, error) {
+// than the county's limit of days from every one of dates (the household's
+// investigation dates); false when there is none (nothing to compare with
+// yet) or the time does not parse. Days are calendar days of the photo's
+// own clock (China time for a tablet), as investigation dates are.
+func (t *txn) photoOffDate(takenAt string, dates []time.Time) (bool, error) {
 	taken, err := time.Parse(time.RFC3339, takenAt)
-	if err != nil {
-		return false, nil
-	}
-	dates, err := t.investigationDates(household)
 	if err != nil || len(dates) == 0 {
-		return false, err
+		return false, nil
 	}
 	maxDays, err := t.positiveSetting(SettingPhotoMaxDaysOff, defaultPhotoMaxDaysOff)
 	if err != nil {
@@ -96,6 +99,96 @@ func (t *txn) photoOffDate(takenAt, household string) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// reflagForInvestigation re-checks off_investigation_date of the photos of
+// inv's household when inv was just saved with a date written now (created
+// dated, re-dated, moved to the household) or deleted: the household's set
+// of dates may have changed. Only a filing whose flag changes gets a new
+// version (so devices pull only those) and an audit entry photo.reflag.
+func (t *txn) reflagForInvestigation(inv *server.Record) error {
+	if inv.Collection != syncproto.CollInvestigations || inv.HouseholdID == "" {
+		return nil
+	}
+	written := inv.FieldVersions["date"] == inv.Version || inv.FieldVersions["household_id"] == inv.Version
+	if !written && !inv.Deleted {
+		return nil
+	}
+	return t.reflagHousehold(inv.HouseholdID, inv.ID)
+}
+
+// reflagHousehold brings off_investigation_date of household's live photo
+// filings in line with its investigation dates now. cause names the
+// investigation whose change prompted it, for the audit.
+func (t *txn) reflagHousehold(household, cause string) error {
+	children, err := t.tx.Children(household)
+	if err != nil {
+		return err
+	}
+	var dates []time.Time
+	var photos []*server.Record
+	for _, r := range children {
+		switch {
+		case r.Deleted:
+		case r.Collection == syncproto.CollInvestigations:
+			if d, err := time.Parse(time.DateOnly, r.Field("date")); err == nil {
+				dates = append(dates, d)
+			}
+		case r.Collection == syncproto.CollPhotos:
+			photos = append(photos, r)
+		}
+	}
+	for _, p := range photos {
+		if err := t.reflagPhoto(p, dates, cause); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reflagPhoto sets or clears off_investigation_date on one filing.
+func (t *txn) reflagPhoto(p *server.Record, dates []time.Time, cause string) error {
+	var flags []string
+	if err := json.Unmarshal(p.Fields["flags"], &flags); err != nil {
+		flags = []string{}
+	}
+	taken := p.Field("taken_at")
+	if taken == "" {
+		return nil // no_capture_time: the date check never applies
+	}
+	off, err := t.photoOffDate(taken, dates)
+	if err != nil {
+		return err
+	}
+	had := slices.Contains(flags, syncproto.PhotoFlagOffInvestigationDate)
+	if off == had {
+		return nil
+	}
+	before := slices.Clone(flags)
+	if off {
+		flags = append(flags, syncproto.PhotoFlagOffInvestigationDate)
+	} else {
+		flags = slices.DeleteFunc(flags, func(f string) bool { return f == syncproto.PhotoFlagOffInvestigationDate })
+	}
+	if flags == nil {
+		flags = []string{}
+	}
+	raw, err := json.Marshal(flags)
+	if err != nil {
+		return err
+	}
+	if err := t.bump(p); err != nil {
+		return err
+	}
+	p.Fields["flags"] = raw
+	if p.FieldVersions != nil {
+		p.FieldVersions["flags"] = p.Version
+	}
+	if err := t.put(p); err != nil {
+		return err
+	}
+	return t.audit("photo.reflag", syncproto.CollPhotos, p.ID, map[string]any{"flags": flags, "before": before,
+		"investigation_id": cause, "version": p.Version})
 }
 
 // investigationDates returns the dates (UTC midnight) of household's live

@@ -147,10 +147,18 @@ func (t *txn) applyLogged(device string, m *syncproto.Mutation) (syncproto.Mutat
 		}
 	}
 	res.MutationID = m.MutationID
-	return res, t.logMutation(device, &sent, res, unit)
+	err = t.logMutation(device, &sent, &res, unit)
+	return res, err
 }
 
-func (t *txn) logMutation(device string, m *syncproto.Mutation, res syncproto.MutationResult, unit string) error {
+func (t *txn) logMutation(device string, m *syncproto.Mutation, res *syncproto.MutationResult, unit string) error {
+	keep := false
+	if res.Status == syncproto.StatusRejected || res.Status == syncproto.StatusConflict {
+		var err error
+		if keep, err = t.keepPayload(m, res); err != nil {
+			return err
+		}
+	}
 	out, err := json.Marshal(res)
 	if err != nil {
 		return err
@@ -158,7 +166,7 @@ func (t *txn) logMutation(device string, m *syncproto.Mutation, res syncproto.Mu
 	entry := server.MutationLogEntry{DeviceID: device, MutationID: m.MutationID, UserID: t.a.UserID,
 		Collection: m.Collection, RecordID: m.ID, Op: m.Op, BaseVersion: m.BaseVersion, Status: res.Status,
 		UnitID: unit, Result: out, CreatedAt: t.now}
-	if res.Status == syncproto.StatusRejected || res.Status == syncproto.StatusConflict {
+	if keep {
 		// The input is kept for a person, exactly as sent.
 		if entry.Payload, err = json.Marshal(m); err != nil {
 			return err

@@ -26,6 +26,8 @@ type txn struct {
 	results map[int64][]byte
 	// schemas is the county's schema set once loaded (schemaSet).
 	schemas syncproto.SchemaSet
+	// quota counts the pushing user's kept rejected payloads today.
+	quota *rejectedQuota
 }
 
 func (e *Engine) begin(tx server.Tx, a *server.Actor) (*txn, error) {

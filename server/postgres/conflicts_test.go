@@ -149,19 +149,23 @@ func TestMutationLogAndRejections(t *testing.T) {
 		if last, _ := tx.DeviceLast("d1", "u9"); last != 0 {
 			t.Errorf("DeviceLast of unknown = %d", last)
 		}
-		rs, err := tx.Rejections("/c/", 10)
+		rs, err := tx.Rejections("/c/", nil, 10)
 		if err != nil || len(rs) != 3 || rs[0].MutationID != 4 || rs[2].MutationID != 2 {
 			t.Fatalf("Rejections(/c/) = %+v, %v", rs, err)
 		}
 		if want := entry(4, "rejected", "c-t", 4); !reflect.DeepEqual(rs[0], want) {
 			t.Errorf("rejection:\n got %+v\nwant %+v", rs[0], want)
 		}
-		v1, _ := tx.Rejections("/c/c-t/c-v1/", 10)
+		v1, _ := tx.Rejections("/c/c-t/c-v1/", nil, 10)
 		if len(v1) != 1 || v1[0].MutationID != 2 {
 			t.Errorf("Rejections(v1) = %+v", v1)
 		}
-		if top, _ := tx.Rejections("/c/", 1); len(top) != 1 || top[0].MutationID != 4 {
+		if top, _ := tx.Rejections("/c/", nil, 1); len(top) != 1 || top[0].MutationID != 4 {
 			t.Errorf("Rejections limit 1 = %+v", top)
+		}
+		key := &server.RejectionKey{CreatedAt: rs[0].CreatedAt, DeviceID: rs[0].DeviceID, UserID: rs[0].UserID, MutationID: rs[0].MutationID}
+		if rest, err := tx.Rejections("/c/", key, 10); err != nil || !reflect.DeepEqual(rest, rs[1:]) {
+			t.Errorf("Rejections after the first = %+v, %v; want %+v", rest, err, rs[1:])
 		}
 		return nil
 	})

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -59,6 +60,10 @@ func (db *DB) Ping(ctx context.Context) error {
 // County "" is the server-wide chain of entries about no county (a failed
 // login for an unknown name).
 func (db *DB) Write(ctx context.Context, county string, fn func(server.Tx) error) error {
+	return classify(db.write(ctx, county, fn))
+}
+
+func (db *DB) write(ctx context.Context, county string, fn func(server.Tx) error) error {
 	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(ptx pgx.Tx) error {
 		t := db.newTx(ctx, ptx, county, true)
 		if err := t.lockHead(); err != nil {
@@ -117,6 +122,17 @@ func (db *DB) AuditRows(ctx context.Context, county string, fn func(server.Audit
 	return db.Read(ctx, func(st server.Tx) error {
 		return st.(*tx).auditRows(county, fn)
 	})
+}
+
+// classify marks a write refused for want of space (SQLSTATE 53100
+// disk_full, or ENOSPC) as server.StorageFull; the transaction was rolled
+// back.
+func classify(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "53100" || errors.Is(err, syscall.ENOSPC) {
+		return server.StorageFull(err)
+	}
+	return err
 }
 
 // isUnique reports whether err is a unique or primary key violation.

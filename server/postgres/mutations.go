@@ -103,8 +103,8 @@ func (t *tx) flushLog() error {
 }
 
 // Rejections lists the rejected mutations kept under units below path,
-// newest first.
-func (t *tx) Rejections(path string, limit int) ([]server.MutationLogEntry, error) {
+// newest first, after the key after.
+func (t *tx) Rejections(path string, after *server.RejectionKey, limit int) ([]server.MutationLogEntry, error) {
 	if err := t.flushLog(); err != nil {
 		return nil, err
 	}
@@ -112,11 +112,19 @@ func (t *tx) Rejections(path string, limit int) ([]server.MutationLogEntry, erro
 	if err != nil {
 		return nil, err
 	}
+	args := []any{counties, path, limit}
+	cond := ""
+	if after != nil {
+		cond = ` AND (m.created_at < $4 OR
+			(m.created_at = $4 AND (m.device_id > $5 OR (m.device_id = $5 AND (m.user_id > $6 OR
+			(m.user_id = $6 AND m.mutation_id < $7))))))`
+		args = append(args, after.CreatedAt, after.DeviceID, after.UserID, after.MutationID)
+	}
 	rows, err := t.pg.Query(t.ctx, `SELECT m.device_id, m.user_id, m.mutation_id, m.collection, m.record_id, m.op,
 		m.base_version, m.status, m.error_code, m.unit_id, m.result, m.payload, m.created_at FROM mutation_log m
 		WHERE m.county_id = ANY($1) AND m.status = 'rejected'
-		AND m.unit_id IN (SELECT u.id FROM units u WHERE u.county_id = m.county_id AND starts_with(u.path, $2))
-		ORDER BY m.created_at DESC, m.device_id, m.mutation_id DESC LIMIT $3`, counties, path, limit)
+		AND m.unit_id IN (SELECT u.id FROM units u WHERE u.county_id = m.county_id AND starts_with(u.path, $2))`+cond+`
+		ORDER BY m.created_at DESC, m.device_id, m.user_id, m.mutation_id DESC LIMIT $3`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list rejections: %w", err)
 	}

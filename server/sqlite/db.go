@@ -16,12 +16,14 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/ruhu-org/ruhu/migrations"
+	"github.com/ruhu-org/ruhu/server"
 )
 
 // FileName is the database file inside the data directory.
@@ -207,16 +209,28 @@ func (db *DB) applyMigration(ctx context.Context, v int, name string) error {
 func (db *DB) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return classify(fmt.Errorf("begin: %w", err))
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return classify(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		_ = tx.Rollback() // after a failed commit (SQLITE_FULL) the transaction may still be open
+		return classify(fmt.Errorf("commit: %w", err))
 	}
 	return nil
+}
+
+// classify marks a write that failed for want of space (SQLITE_FULL, which
+// is also what a database at PRAGMA max_page_count answers, or ENOSPC) as
+// server.StorageFull; the transaction was rolled back.
+func classify(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL || errors.Is(err, syscall.ENOSPC) {
+		return server.StorageFull(err)
+	}
+	return err
 }
 
 // readTx runs fn in a read-only transaction (a consistent snapshot).

@@ -67,8 +67,8 @@ func (db *DB) ListKeys(ctx context.Context, a *server.Actor, userID string) ([]s
 	return db.eng().ListKeys(ctx, a, userID)
 }
 
-func (db *DB) ListRejections(ctx context.Context, a *server.Actor, limit int) ([]syncproto.Rejection, error) {
-	return db.eng().ListRejections(ctx, a, limit)
+func (db *DB) ListRejections(ctx context.Context, a *server.Actor, after string, limit int) (*syncproto.RejectionList, error) {
+	return db.eng().ListRejections(ctx, a, after, limit)
 }
 
 func (db *DB) ListRelatives(ctx context.Context, a *server.Actor, userID string) ([]syncproto.Relative, error) {

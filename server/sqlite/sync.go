@@ -96,11 +96,19 @@ func (t *tx) LogMutation(e server.MutationLogEntry) error {
 	return nil
 }
 
-// Rejections implements server.Tx.
-func (t *tx) Rejections(path string, limit int) ([]server.MutationLogEntry, error) {
-	rows, err := t.query(`SELECT device_id, user_id, payload, result, created_at FROM mutation_log
-		WHERE status = 'rejected' AND unit_id IN (SELECT id FROM units WHERE substr(path, 1, length(?)) = ?)
-		ORDER BY created_at DESC, device_id, mutation_id DESC LIMIT ?`, path, path, limit)
+// Rejections implements server.Tx. created_at compares as stored text,
+// the same order as ORDER BY uses.
+func (t *tx) Rejections(path string, after *server.RejectionKey, limit int) ([]server.MutationLogEntry, error) {
+	where, args := `status = 'rejected' AND unit_id IN (SELECT id FROM units WHERE substr(path, 1, length(?)) = ?)`, []any{path, path}
+	if after != nil {
+		at := ts(after.CreatedAt)
+		where += ` AND (created_at < ? OR (created_at = ? AND (device_id > ? OR (device_id = ? AND
+			(user_id > ? OR (user_id = ? AND mutation_id < ?))))))`
+		args = append(args, at, at, after.DeviceID, after.DeviceID, after.UserID, after.UserID, after.MutationID)
+	}
+	rows, err := t.query(`SELECT device_id, user_id, mutation_id, collection, record_id, op, base_version,
+		payload, result, created_at FROM mutation_log WHERE `+where+`
+		ORDER BY created_at DESC, device_id, user_id, mutation_id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -108,11 +116,16 @@ func (t *tx) Rejections(path string, limit int) ([]server.MutationLogEntry, erro
 	var out []server.MutationLogEntry
 	for rows.Next() {
 		var e server.MutationLogEntry
-		var payload, result, created string
-		if err := rows.Scan(&e.DeviceID, &e.UserID, &payload, &result, &created); err != nil {
+		var payload sql.NullString
+		var result, created string
+		if err := rows.Scan(&e.DeviceID, &e.UserID, &e.MutationID, &e.Collection, &e.RecordID, &e.Op, &e.BaseVersion,
+			&payload, &result, &created); err != nil {
 			return nil, err
 		}
-		e.Payload, e.Result, e.CreatedAt = []byte(payload), []byte(result), parseTS(created)
+		if payload.Valid {
+			e.Payload = []byte(payload.String)
+		}
+		e.Result, e.CreatedAt = []byte(result), parseTS(created)
 		out = append(out, e)
 	}
 	return out, rows.Err()

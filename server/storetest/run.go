@@ -104,6 +104,7 @@ var suite = []struct {
 	// Village positions and evidence flags (photo_evidence.go).
 	{"AdminSetsVillagePosition", testAdminSetsVillagePosition},
 	{"PhotoEvidenceFlags", testPhotoEvidenceFlags},
+	{"PhotoFlagsFollowInvestigationDates", testPhotoFlagsFollowInvestigationDates},
 
 	// Units, users, relatives, sessions, audit (identity.go, auth.go).
 	{"SubtreeDoesNotMatchPrefixSiblings", testSubtreeDoesNotMatchPrefixSiblings},
@@ -126,6 +127,10 @@ var suite = []struct {
 
 	// Console reads (console.go).
 	{"ConsoleReadsAreScoped", testConsoleReadsAreScoped},
+	{"RejectedPayloadQuota", testRejectedPayloadQuota},
+	{"ReadOnlyRoleKeepsNoPayload", testReadOnlyRoleKeepsNoPayload},
+	{"RejectionsArePaged", testRejectionsArePaged},
+	{"ResolutionHonoursTheLock", testResolutionHonoursTheLock},
 }
 
 // Run runs every suite test as a parallel subtest of t; newEnv gives each

@@ -49,6 +49,8 @@ const usage = `usage:
   ruhu demo [--data DIR] [--db URL]
   ruhu audit head [--data DIR] [--db URL]
   ruhu audit verify [--data DIR] [--db URL] [--head TOKEN]
+  ruhu backup --data DIR OUT      (a verified copy of a running server's SQLite database and photos)
+  ruhu restore --data NEWDIR OUT  (put a backup in place as a new data directory)
 
 --db postgres://… (env RUHU_DATABASE_URL) keeps the database in PostgreSQL, shared by
 several ruhu serve processes; --data still holds the photo store and uploads`
@@ -64,6 +66,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return initCmd(ctx, args[1:], stdin, stdout)
 	case "demo":
 		return demoCmd(ctx, args[1:], stdout)
+	case "backup":
+		return backupCmd(ctx, args[1:], stdout)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout)
 	case "audit":
 		switch {
 		case len(args) >= 2 && args[1] == "verify":
