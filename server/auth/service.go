@@ -106,6 +106,17 @@ func (s *Service) Login(ctx context.Context, req syncproto.LoginRequest, addr st
 	if req.Username == "" || req.Password == "" || !rules.ValidDeviceID(req.DeviceID) || len(req.Username) > maxUsernameLen {
 		return nil, server.Errorf(syncproto.CodeValidation, "username (at most 64 bytes), password and device_id (1–128 characters of letters, digits and . _ : @ -) are required")
 	}
+	// A login is admitted (a place among the few running or waiting
+	// password checks) before its attempt is counted: the attempts in
+	// flight from one address are then at most the admitted ones, so a
+	// township office behind one NAT logging dozens of people in at once
+	// gets short server_busy answers, never the address's long lockout,
+	// while a guesser still gets no more checks than the limit.
+	leave, err := s.admit()
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	now := s.cfg.Now()
 	ak := addrKey(addr)
 	uk := strings.ToLower(req.Username) + "\x00" + ak
@@ -171,20 +182,25 @@ func (s *Service) checkPassword(ctx context.Context, req syncproto.LoginRequest)
 // queue full.
 var errBusy = server.Errorf(syncproto.CodeServerBusy, "the server is busy checking other logins; try again in a moment")
 
-// acquireHashing takes a hashing slot, waiting for one only when few
-// others wait. Each running check holds the hash's memory; a waiting one
-// holds nothing but its goroutine.
-func (s *Service) acquireHashing(ctx context.Context) (release func(), err error) {
+// admit takes a place among the logins checking or waiting to check a
+// password, or answers server_busy when there is none.
+func (s *Service) admit() (leave func(), err error) {
 	select {
 	case s.waiting <- struct{}{}:
+		return func() { <-s.waiting }, nil
 	default:
 		return nil, retryAfter(errBusy, time.Second)
 	}
+}
+
+// acquireHashing takes a hashing slot (for an admitted login). Each
+// running check holds the hash's memory; a waiting one holds nothing but
+// its goroutine.
+func (s *Service) acquireHashing(ctx context.Context) (release func(), err error) {
 	select {
 	case s.hashing <- struct{}{}:
-		return func() { <-s.hashing; <-s.waiting }, nil
+		return func() { <-s.hashing }, nil
 	case <-ctx.Done():
-		<-s.waiting
 		return nil, ctx.Err()
 	}
 }
