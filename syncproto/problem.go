@@ -46,6 +46,9 @@ const (
 	// CodeStorageFull (503, with Retry-After): the server's disk is full;
 	// nothing of the request was written, send it again later.
 	CodeStorageFull = "storage_full"
+	// CodeStorageReadOnly (503, with Retry-After): the server's data
+	// directory or database refuses writes (mounted read-only).
+	CodeStorageReadOnly = "storage_read_only"
 
 	// Push results.
 	CodeUnknownCollection   = "unknown_collection"

@@ -35,6 +35,7 @@ var statusOf = map[string]int{
 	syncproto.CodeDeviceMismatch:        http.StatusForbidden,
 	syncproto.CodeRateLimited:           http.StatusTooManyRequests,
 	syncproto.CodeServerBusy:            http.StatusServiceUnavailable,
+	syncproto.CodeStorageReadOnly:       http.StatusServiceUnavailable,
 	syncproto.CodeTooManyConnections:    http.StatusServiceUnavailable,
 	syncproto.CodeStorageFull:           http.StatusServiceUnavailable,
 	syncproto.CodeHeaderTooLarge:        http.StatusRequestHeaderFieldsTooLarge,
@@ -117,11 +118,14 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		code := server.ErrorCode(err)
-		if code == "" && server.IsStorageFull(err) { // a file write (a photo) that hit ENOSPC
+		switch {
+		case code == "" && server.IsStorageFull(err): // a file write (a photo) that hit ENOSPC
 			err, code = server.StorageFull(err), syncproto.CodeStorageFull
+		case code == "" && server.IsStorageReadOnly(err): // the data directory turned read-only
+			err, code = server.StorageReadOnly(err), syncproto.CodeStorageReadOnly
 		}
-		if code == syncproto.CodeStorageFull {
-			log.ErrorContext(c.Request().Context(), "storage full: request refused, nothing written", "method", c.Request().Method,
+		if code == syncproto.CodeStorageFull || code == syncproto.CodeStorageReadOnly {
+			log.ErrorContext(c.Request().Context(), code+": request refused, nothing written", "method", c.Request().Method,
 				"path", c.Path(), "err", err)
 		}
 		if code == "" || code == syncproto.CodeInternal {

@@ -46,7 +46,7 @@ func TestStorageFullIsA503WithRetryAfter(t *testing.T) {
 			if strings.Contains(rec.Body.String(), "disk is full") || strings.Contains(rec.Body.String(), "/data") {
 				t.Fatalf("the cause leaks: %s", rec.Body)
 			}
-			if !strings.Contains(logged.String(), "storage full") {
+			if !strings.Contains(logged.String(), "storage_full: request refused") {
 				t.Fatalf("not logged: %q", logged.String())
 			}
 		})

@@ -27,3 +27,13 @@ func TestClassifyDiskFull(t *testing.T) {
 		t.Fatal("nil classified")
 	}
 }
+
+// A read-only database (SQLSTATE 25006: a standby, or
+// default_transaction_read_only) is the coded storage_read_only.
+func TestClassifyReadOnly(t *testing.T) {
+	ro := &pgconn.PgError{Code: "25006", Message: "cannot execute INSERT in a read-only transaction"}
+	err := classify(fmt.Errorf("commit: %w", ro))
+	if server.ErrorCode(err) != syncproto.CodeStorageReadOnly || !server.IsStorageReadOnly(err) || !errors.Is(err, ro) {
+		t.Fatalf("read-only classified as %v (code %q)", err, server.ErrorCode(err))
+	}
+}

@@ -125,12 +125,18 @@ func (db *DB) AuditRows(ctx context.Context, county string, fn func(server.Audit
 }
 
 // classify marks a write refused for want of space (SQLSTATE 53100
-// disk_full, or ENOSPC) as server.StorageFull; the transaction was rolled
+// disk_full, or ENOSPC) as server.StorageFull, and one refused by a
+// read-only database as server.StorageReadOnly; the transaction was rolled
 // back.
 func classify(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "53100" || errors.Is(err, syscall.ENOSPC) {
 		return server.StorageFull(err)
+	}
+	// 25006 read_only_sql_transaction: a standby, or a database set
+	// default_transaction_read_only (maintenance).
+	if errors.As(err, &pe) && pe.Code == "25006" {
+		return server.StorageReadOnly(err)
 	}
 	return err
 }

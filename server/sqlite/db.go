@@ -230,6 +230,9 @@ func classify(err error) error {
 	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL || errors.Is(err, syscall.ENOSPC) {
 		return server.StorageFull(err)
 	}
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_READONLY || errors.Is(err, syscall.EROFS) {
+		return server.StorageReadOnly(err)
+	}
 	return err
 }
 

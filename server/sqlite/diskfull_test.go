@@ -111,3 +111,33 @@ func postFull(t *testing.T, env *ruhutest.Env, token, path string, body any) (in
 	out, _ := io.ReadAll(res.Body)
 	return res.StatusCode, res.Header, out
 }
+
+// A data directory that turned read-only (simulated with PRAGMA
+// query_only: root ignores file modes) is answered 503 storage_read_only
+// with a Retry-After; nothing is written, and once writable again the same
+// push applies exactly once.
+func TestReadOnlyStorageIsA503AndRecovers(t *testing.T) {
+	env := ruhutest.New(t)
+	db := env.App.SQLite
+	w1 := env.Login("worker1", "tab-01")
+	m := ruhutest.Upsert("households", "hh-ro", 0, ruhutest.Household("t1-v1", 1))
+	m.MutationID = 1
+	if err := db.SetQueryOnly(true); err != nil {
+		t.Fatal(err)
+	}
+	st, hdr, body := postFull(t, env, w1.Token, "/v1/sync/push", syncproto.PushRequest{DeviceID: "tab-01", Mutations: []syncproto.Mutation{m}})
+	var p syncproto.Problem
+	if st != http.StatusServiceUnavailable || json.Unmarshal(body, &p) != nil || p.Code != syncproto.CodeStorageReadOnly || hdr.Get("Retry-After") == "" {
+		t.Fatalf("push on read-only storage: %d %v %s", st, hdr, body)
+	}
+	if err := db.SetQueryOnly(false); err != nil {
+		t.Fatal(err)
+	}
+	res := w1.Push(m)
+	if r := res.Results[0]; r.Status != syncproto.StatusApplied || r.Replayed {
+		t.Fatalf("push once writable: %+v", r)
+	}
+	if all, _ := w1.PullAll(""); len(all) != 1 {
+		t.Fatalf("%d records, want 1", len(all))
+	}
+}

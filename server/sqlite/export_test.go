@@ -17,3 +17,14 @@ func (db *DB) PageCount() (int64, error) {
 	err := db.write.QueryRow(`PRAGMA page_count`).Scan(&n)
 	return n, err
 }
+
+// SetQueryOnly makes the writer connection refuse writes (a data
+// directory turned read-only, simulated: root ignores file modes).
+func (db *DB) SetQueryOnly(on bool) error {
+	v := "OFF"
+	if on {
+		v = "ON"
+	}
+	_, err := db.write.Exec(`PRAGMA query_only = ` + v)
+	return err
+}
