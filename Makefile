@@ -26,9 +26,10 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
-## bench: speed and memory targets (push/pull vs raw SQLite, photo ingest vs raw decode)
+## bench: speed and memory targets (push/pull vs raw SQLite, photo ingest vs raw decode), then the morning burst (make burst)
 bench:
 	$(GO) test -run='^$$' -bench=. -benchtime=3x -benchmem ./...
+	$(MAKE) burst
 
 ## build: static, CGO-free binaries
 build:
