@@ -61,6 +61,10 @@ var actionLabels = map[string]string{
 	"conflict.resolve":     "解决冲突",
 	"photo.add":            "上传照片",
 	"investigation.submit": "提交调查表",
+	"household.view":       "查阅户档（含完整身份证号）",
+	"photo.reflag":         "照片核验标记更新",
+	"draw.create":          "入户核查抽取",
+	"policy.add":           "新增政策版本",
 }
 
 var fieldLabels = map[string]string{
