@@ -144,7 +144,16 @@ test("the village page, offline and back online", { skip: !haveChromium && `no $
   assert.equal(photos.length, 1);
   assert.equal(photos[0].fields.kind, "commitment");
 
+  // The township opens a case for 林二 and returns it with a reason: the
+  // page shows the case's state in the procedure, with the reason.
+  const tok = async (user) => (await (await fetch(srv.url + "/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: user, password: PASSWORD, device_id: "h5-test-" + user }) })).json()).access_token;
+  const opened = await fetch(srv.url + "/v1/cases", { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer " + (await tok("worker1")) },
+    body: JSON.stringify({ household_id: b }) });
+  assert.equal(opened.status, 201, await opened.clone().text());
   await page.evaluate(() => (location.hash = "#/list"));
+  await page.click("#syncBtn");
+  await page.waitForFunction(() => document.querySelector("#app").innerText.includes("入户调查中 · 已双签 · 待提交"), { timeout: 15000 });
   await page.waitForFunction(() => document.querySelectorAll(".hh").length >= 3);
   await page.screenshot({ path: join(shots, "6-households-synced.png"), fullPage: true });
 

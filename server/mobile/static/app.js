@@ -172,8 +172,11 @@
   function caseState(invs, cases) {
     if (cases && cases.length) {
       cases.sort(function (a, b) { return String(b.fields.number).localeCompare(String(a.fields.number)); });
-      var c = cases[0].fields, st = CASE_STATES[c.state] || [c.state, ""];
-      return [st[0] + (c.state === "returned" && c.reason ? "：" + c.reason : ""), st[1]];
+      var c = cases[0].fields, st = CASE_STATES[c.state] || [c.state, ""], text = st[0];
+      if (c.state === "returned" && c.reason) text += "：" + c.reason;
+      // While the village investigates, how far the form's signing got.
+      if ((c.state === "investigating" || c.state === "returned") && invs.length) text += " · " + caseState(invs)[0];
+      return [text, st[1]];
     }
     if (!invs.length) return ["未调查", "wait"];
     invs.sort(function (a, b) { return String(b.fields.date || "").localeCompare(String(a.fields.date || "")) || b.version - a.version; });
