@@ -116,7 +116,8 @@ func (t *txn) checkSignatureEdit(sig *server.Record) error {
 }
 
 // checkHouseholdDelete refuses to delete a household that has a submitted
-// investigation. Code signed_content_locked.
+// investigation (signed_content_locked) or a case still in the procedure
+// (case_already_open).
 func (t *txn) checkHouseholdDelete(hh *server.Record) error {
 	children, err := t.tx.Children(hh.ID)
 	if err != nil {
@@ -125,6 +126,9 @@ func (t *txn) checkHouseholdDelete(hh *server.Record) error {
 	for _, c := range children {
 		if !c.Deleted && isLocked(c) {
 			return server.Errorf(syncproto.CodeSignedContentLocked, "the household has a submitted investigation (%s) and cannot be deleted", c.ID)
+		}
+		if !c.Deleted && c.Collection == syncproto.CollCases && slices.Contains(openStates, server.StringField(c.Fields, "state")) {
+			return server.Errorf(syncproto.CodeCaseAlreadyOpen, "the household has an open case (%s) and cannot be deleted", server.StringField(c.Fields, "number"))
 		}
 	}
 	return nil

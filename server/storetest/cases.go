@@ -247,6 +247,10 @@ func testCaseProcedureEndToEnd(t *testing.T, newEnv NewEnv) {
 	}
 	st, b := w.as("worker1").Do(http.MethodPost, casesPath, syncproto.CreateCaseRequest{HouseholdID: hh})
 	wantCode(t, st, b, syncproto.CodeCaseAlreadyOpen)
+	// A household with an open case is not deleted from under it.
+	state, _ := stateOf(w.as("worker1"), "")
+	res := w.push1("worker1", ruhutest.Delete(hhs, hh, live(t, state, hhs, hh).Version))
+	wantResult(t, res, syncproto.StatusRejected, syncproto.CodeCaseAlreadyOpen)
 
 	// Investigation.
 	w.step(t, "worker1", c.ID, syncproto.ActSubmitInvestigation, "", syncproto.CodeInvestigationRequired)
@@ -278,7 +282,7 @@ func testCaseProcedureEndToEnd(t *testing.T, newEnv NewEnv) {
 	}
 	// The review is locked now: no new signature, no edit.
 	wantResult(t, w.signRecord(t, reviews, rv, "worker2"), syncproto.StatusRejected, syncproto.CodeAlreadySubmitted)
-	res := w.push1("worker1", ruhutest.Upsert(reviews, rv, 0, map[string]any{"votes_for": 5}))
+	res = w.push1("worker1", ruhutest.Upsert(reviews, rv, 0, map[string]any{"votes_for": 5}))
 	wantResult(t, res, syncproto.StatusConflict, "")
 
 	// Village notice: 7 days.
@@ -380,7 +384,7 @@ func testCaseProcedureEndToEnd(t *testing.T, newEnv NewEnv) {
 		t.Fatal("audit chain broken")
 	}
 	// A tablet pulls the case, read-only.
-	state, _ := stateOf(w.as("worker1"), "")
+	state, _ = stateOf(w.as("worker1"), "")
 	pulled := live(t, state, syncproto.CollCases, c.ID)
 	var pc syncproto.Case
 	if err := json.Unmarshal(pulled.Fields, &pc); err != nil || pc.State != syncproto.StateApproved || len(pc.History) != len(want) {
