@@ -204,3 +204,21 @@ func TestUploadsPerUserCap(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// An upload that the upload directory's free space cannot take (beyond
+// MinFreeBytes) is refused 503 storage_full with a Retry-After before a
+// byte is written, not half-way through with a full disk.
+func TestUploadRefusedWhenTheDiskIsFull(t *testing.T) {
+	w := newWorld(t)
+	base, dir := uploadsServer(t, w, photos.UploadConfig{MinFreeBytes: 1 << 62})
+	tc := &tusClient{t: t, url: base, token: w.w1.Token}
+	data := housePhoto(t, 45)
+	a := tc.create(len(data), photoMeta(shaHex(data), "hh1", "house"))
+	a.wantProblem(t, http.StatusServiceUnavailable, syncproto.CodeStorageFull)
+	if a.header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the refused upload left %d files", len(entries))
+	}
+}

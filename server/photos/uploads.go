@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -45,6 +47,11 @@ type UploadConfig struct {
 	// take, by their estimated cost (default Limits.MaxDecodeBytes, 192
 	// MiB). A photo that needs more alone is refused image_too_complex.
 	DecodeBudget int64
+	// MinFreeBytes is the free space the upload directory's file system
+	// must keep beyond an upload's declared size (default 64 MiB): below
+	// it a create or append is answered 503 storage_full before a byte is
+	// written, instead of failing half-way with a full disk.
+	MinFreeBytes int64
 	Now          func() time.Time
 	Log          *slog.Logger
 	// StatusOf maps an error code to its HTTP status (server/api.StatusOf).
@@ -52,6 +59,9 @@ type UploadConfig struct {
 }
 
 func (c UploadConfig) withDefaults() UploadConfig {
+	if c.MinFreeBytes == 0 {
+		c.MinFreeBytes = 64 << 20
+	}
 	if c.BasePath == "" {
 		c.BasePath = "/v1/uploads/"
 	}
@@ -160,6 +170,11 @@ func (u *Uploads) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if r.Method == http.MethodPost || r.Method == http.MethodPatch {
+		if err := u.checkSpace(r); err != nil {
+			pw.Header().Set("Retry-After", strconv.Itoa(int(server.StorageFullRetry.Seconds())))
+			pw.writeError(err, u.cfg.StatusOf)
+			return
+		}
 		if !u.begin(a.UserID) {
 			pw.Header().Set("Retry-After", "5")
 			pw.writeError(server.Errorf(syncproto.CodeRateLimited, "at most %d uploads at once per user; wait for one to end",
@@ -170,6 +185,26 @@ func (u *Uploads) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	u.tus.ServeHTTP(pw, r)
 	pw.finish()
+}
+
+// checkSpace refuses a create or append when the upload directory's file
+// system has less free space than the request may write plus
+// MinFreeBytes. Code storage_full.
+func (u *Uploads) checkSpace(r *http.Request) error {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(u.cfg.Dir, &st); err != nil {
+		return nil // cannot tell: the write itself will say
+	}
+	need := u.cfg.MinFreeBytes
+	if r.Method == http.MethodPatch && r.ContentLength > 0 {
+		need += r.ContentLength
+	} else if l, err := strconv.ParseInt(r.Header.Get("Upload-Length"), 10, 64); err == nil && l > 0 {
+		need += l
+	}
+	if free := int64(st.Bavail) * int64(st.Bsize); free < need {
+		return server.StorageFull(fmt.Errorf("upload directory: %d bytes free, %d needed", free, need))
+	}
+	return nil
 }
 
 // begin counts an upload request of user, unless they have
