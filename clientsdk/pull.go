@@ -84,6 +84,22 @@ func (c *Client) applyChange(ctx context.Context, tx *sql.Tx, ch *syncproto.Chan
 		return err
 	}
 	rep.Pulled++
+	entries, err := entriesFor(ctx, tx, ch.Collection, ch.ID)
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		// Nothing queued for the record (always so for a tablet joining
+		// its village): the view is the server's state, written once —
+		// what writeRow, recompute and fastForward would come to in five
+		// more statements.
+		if r.ServerDeleted || r.ServerFields == nil {
+			_, err := tx.ExecContext(ctx, `DELETE FROM records WHERE collection = ? AND id = ?`, ch.Collection, ch.ID)
+			return err
+		}
+		r.View = r.ServerFields
+		return c.writeRow(ctx, tx, r)
+	}
 	if err := c.writeRow(ctx, tx, r); err != nil {
 		return err
 	}
