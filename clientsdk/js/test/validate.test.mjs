@@ -222,6 +222,9 @@ test("offline and server agree on 400 random records", async () => {
     const coll = pick(["households", "households", "members", "investigations"]);
     const id = rnd() < 0.03 ? pick(["", "-a", "a b", "x".repeat(65)]) : offline.newId();
     const fields = record(coll);
+    // An edit with no field is nothing to send: the client queues no
+    // mutation, so the server has nothing to answer.
+    if (Object.keys(fields).length === 0) continue;
     const errs = await offline.validate(coll, id, fields);
     cases.push({ coll, id, fields, offline: errs[0]?.code ?? "" });
     await server.upsert(coll, id, fields);
