@@ -198,3 +198,12 @@ type AuditEntry struct {
 	ObjectID   string
 	Detail     any // marshalled to JSON
 }
+
+// China is the time zone of the procedure's civil dates and of the times
+// shown to people (China Standard Time, UTC+8, no daylight saving): a
+// notice, a policy's effective date, an objection's day are dates in
+// Beijing, not in UTC.
+var China = time.FixedZone("CST", 8*60*60)
+
+// CivilDate is the date in China (YYYY-MM-DD) of an instant.
+func CivilDate(t time.Time) string { return t.In(China).Format(time.DateOnly) }

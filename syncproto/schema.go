@@ -53,6 +53,10 @@ type Schema struct {
 // Household categories (domain.md).
 var Categories = []string{"tekun", "dibao", "dibao_edge", "expense", "temporary"}
 
+// CategoryTitles are the categories' names as shown to people.
+var CategoryTitles = map[string]string{"tekun": "特困人员", "dibao": "低保", "dibao_edge": "低保边缘",
+	"expense": "支出型困难", "temporary": "临时救助"}
+
 // PhotoKinds are the kinds of photo a household file holds.
 var PhotoKinds = []string{"house", "interior", "document", "notice", "commitment", "other"}
 

@@ -125,7 +125,7 @@ func (h *Handler) showCase(w http.ResponseWriter, r *http.Request, a *server.Act
 		Reject: isReview(c.State), Objection: isNotice(c.State), Done: r.URL.Query().Get("done"),
 		Close: c.State == syncproto.StateApproved || c.State == syncproto.StateRecheck || c.State == syncproto.StateExiting,
 		Exit:  c.State == syncproto.StateApproved || c.State == syncproto.StateRecheck,
-		Today: h.now().In(beijing).Format("2006-01-02")}
+		Today: server.CivilDate(h.now())}
 	if c.Benefit != nil {
 		_ = json.Unmarshal(c.Benefit.Terms, &v.Terms)
 	}

@@ -1,6 +1,10 @@
 package console
 
-import "github.com/ruhu-org/ruhu/syncproto"
+import (
+	"maps"
+
+	"github.com/ruhu-org/ruhu/syncproto"
+)
 
 // Chinese labels of the identifiers the console shows. An identifier
 // without a label is shown as it is.
@@ -14,14 +18,12 @@ var roleLabels = map[string]string{
 	syncproto.RoleAdmin:            "系统管理员",
 }
 
-var categoryLabels = map[string]string{
-	"tekun":      "特困人员",
-	"dibao":      "低保",
-	"dibao_edge": "低保边缘",
-	"expense":    "支出型困难",
-	"temporary":  "临时救助",
-	"":           "未填写",
-}
+// categoryLabels are the categories' names, and a blank one's.
+var categoryLabels = func() map[string]string {
+	m := maps.Clone(syncproto.CategoryTitles)
+	m[""] = "未填写"
+	return m
+}()
 
 var photoKindLabels = map[string]string{
 	"house": "住房", "interior": "室内", "document": "证件材料", "notice": "公示", "commitment": "承诺书", "other": "其他",

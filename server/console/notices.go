@@ -32,7 +32,7 @@ var noticeStates = map[string]string{"village": syncproto.StateVillageNotice, "t
 // notice with a form to record an objection, and the printable page.
 func (h *Handler) notices(w http.ResponseWriter, r *http.Request, a *server.Actor) error {
 	v := noticesView{Stage: r.URL.Query().Get("stage"), Unit: r.URL.Query().Get("unit"),
-		Objected: r.URL.Query().Get("objected"), Today: h.now().In(beijing).Format("2006-01-02")}
+		Objected: r.URL.Query().Get("objected"), Today: server.CivilDate(h.now())}
 	if v.Stage == "" {
 		v.Stage = "township"
 	}

@@ -23,12 +23,12 @@ const maxRejections = 100
 // overview answers GET /review/: what came in since a date (default
 // today, Beijing time) per village.
 func (h *Handler) overview(w http.ResponseWriter, r *http.Request, a *server.Actor) error {
-	today := h.now().In(beijing).Format(time.DateOnly)
+	today := server.CivilDate(h.now())
 	since := r.URL.Query().Get("since")
 	if since == "" {
 		since = today
 	}
-	day, err := time.ParseInLocation(time.DateOnly, since, beijing)
+	day, err := time.ParseInLocation(time.DateOnly, since, server.China)
 	if err != nil {
 		return server.Errorf(syncproto.CodeValidation, "日期格式应为 YYYY-MM-DD")
 	}

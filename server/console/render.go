@@ -37,9 +37,6 @@ func parsePages(names ...string) map[string]*template.Template {
 	return out
 }
 
-// beijing is the time zone the office reads times in.
-var beijing = time.FixedZone("CST", 8*3600)
-
 var funcs = template.FuncMap{
 	"role":     func(r string) string { return label(roleLabels, r) },
 	"roles":    rolesLabel,
@@ -166,7 +163,7 @@ func when(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(beijing).Format("2006-01-02 15:04")
+	return t.In(server.China).Format("2006-01-02 15:04")
 }
 
 // whenString formats an RFC 3339 time in Beijing time, or returns it as is.

@@ -141,7 +141,7 @@ func (t *txn) computeBenefit(cr *caseRec) error {
 
 // benefit runs the benefit engine on the case's household as of today.
 func (t *txn) benefit(cr *caseRec) (policy.Result, policy.Policy, error) {
-	today := civilDate(t.now)
+	today := server.CivilDate(t.now)
 	p, err := t.policyOn(CountyOf(t.a.UnitPath), today)
 	if err != nil {
 		return policy.Result{}, p, err
@@ -183,7 +183,7 @@ func (t *txn) startExit(cr *caseRec, in syncproto.TransitionRequest) (map[string
 	}
 	prior := cr.c.Benefit.Monthly
 	cr.c.InvestigationID = inv.ID
-	cr.c.ExitSince, cr.c.PriorMonthlyFen = civilDate(t.now), prior
+	cr.c.ExitSince, cr.c.PriorMonthlyFen = server.CivilDate(t.now), prior
 	res, p, err := t.benefit(cr)
 	if err != nil {
 		return nil, err
@@ -193,7 +193,7 @@ func (t *txn) startExit(cr *caseRec, in syncproto.TransitionRequest) (map[string
 			p.ExitCeiling.Times(), res.Regime, res.Reason)
 	}
 	cr.c.Benefit = caseBenefit(res, p, ts(t.now))
-	cr.c.ExitUntil = civilDate(t.now.AddDate(0, res.ExitMonths, 0))
+	cr.c.ExitUntil = server.CivilDate(t.now.AddDate(0, res.ExitMonths, 0))
 	t.event(cr, syncproto.ActStartExit, syncproto.StateExiting, in.Reason, "")
 	return map[string]any{"exit_months": res.ExitMonths, "exit_until": cr.c.ExitUntil, "prior_monthly_fen": prior}, nil
 }

@@ -753,7 +753,7 @@ func (e *Engine) Object(ctx context.Context, a *server.Actor, id string, in sync
 	var out *syncproto.Case
 	err := e.write(ctx, a, func(t *txn) error {
 		if in.ReceivedOn == "" {
-			in.ReceivedOn = civilDate(t.now)
+			in.ReceivedOn = server.CivilDate(t.now)
 		} else if _, err := time.Parse(time.DateOnly, in.ReceivedOn); err != nil {
 			return server.Errorf(syncproto.CodeInvalidField, "received_on must be a date (YYYY-MM-DD)")
 		}

@@ -42,7 +42,7 @@ func (e *Engine) Notice(ctx context.Context, a *server.Actor, unitID, stage stri
 			return err
 		}
 		u := t.units[unitID]
-		today := civilDate(t.now)
+		today := server.CivilDate(t.now)
 		out = &syncproto.NoticeList{UnitID: u.ID, UnitName: u.Name, Stage: stage, AsOf: today, Rows: []syncproto.NoticeRow{}}
 		for _, cr := range cases {
 			if cr.c.State != state {

@@ -54,7 +54,7 @@ func (t *txn) policyOn(county, date string) (policy.Policy, error) {
 
 // procedure returns the procedure numbers in force today.
 func (t *txn) procedure() (policy.Procedure, error) {
-	p, err := t.policyOn(CountyOf(t.a.UnitPath), civilDate(t.now))
+	p, err := t.policyOn(CountyOf(t.a.UnitPath), server.CivilDate(t.now))
 	if err != nil {
 		return policy.Procedure{}, err
 	}
@@ -96,7 +96,7 @@ func (e *Engine) AddPolicy(ctx context.Context, a *server.Actor, p policy.Policy
 	}
 	var out []policy.Policy
 	err := e.write(ctx, a, func(t *txn) error {
-		if p.EffectiveFrom < civilDate(t.now) {
+		if p.EffectiveFrom < server.CivilDate(t.now) {
 			return server.Errorf(syncproto.CodeInvalidPolicy, "effective_from %s lies in the past", p.EffectiveFrom)
 		}
 		ps, err := t.policies(county)

@@ -108,11 +108,3 @@ func mustJSON(v any) json.RawMessage {
 }
 
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// china is the time zone of the civil dates of the procedure (China
-// Standard Time, UTC+8, no daylight saving): a notice, a policy's
-// effective date, an objection's day are dates in Beijing, not in UTC.
-var china = time.FixedZone("CST", 8*60*60)
-
-// civilDate is the date in China of an instant.
-func civilDate(t time.Time) string { return t.In(china).Format(time.DateOnly) }

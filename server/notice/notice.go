@@ -8,7 +8,6 @@ import (
 	"embed"
 	"html/template"
 	"io"
-	"time"
 
 	"github.com/ruhu-org/ruhu/server/roster"
 	"github.com/ruhu-org/ruhu/syncproto"
@@ -19,22 +18,12 @@ var files embed.FS
 
 var page = template.Must(template.New("notice.html").Funcs(template.FuncMap{
 	"yuan": roster.Yuan,
-	// date shows an instant as its date in China (UTC+8).
-	"date": func(s string) string {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			return s
-		}
-		return t.In(time.FixedZone("CST", 8*60*60)).Format(time.DateOnly)
-	},
+	"date": roster.Date,
 	"stage": func(s string) string {
 		return map[string]string{"village": "村级", "township": "乡镇(街道)", "county": "县级"}[s]
 	},
-	"category": func(s string) string {
-		return map[string]string{"tekun": "特困人员", "dibao": "低保", "dibao_edge": "低保边缘",
-			"expense": "支出型困难", "temporary": "临时救助"}[s]
-	},
-	"inc": func(i int) int { return i + 1 },
+	"category": func(s string) string { return syncproto.CategoryTitles[s] },
+	"inc":      func(i int) int { return i + 1 },
 }).ParseFS(files, "notice.html"))
 
 // Render writes list as the printable notice page.

@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -20,17 +22,13 @@ import (
 var Header = []string{"序号(案件编号)", "乡镇(街道)", "村(社区)", "户主姓名", "身份证号码", "救助类别", "状态",
 	"保障人数", "保障标准(元/月)", "人均月收入(元)", "月保障金额(元)", "批准日期", "渐退截止", "计算说明"}
 
-// categoryNames are the categories in Chinese.
-var categoryNames = map[string]string{"tekun": "特困人员", "dibao": "低保", "dibao_edge": "低保边缘",
-	"expense": "支出型困难", "temporary": "临时救助"}
-
 var stateNames = map[string]string{syncproto.StateApproved: "在保", syncproto.StateExiting: "渐退"}
 
 // Cells returns one row's cells, as written to both formats.
 func Cells(r syncproto.RosterRow) []string {
-	return []string{r.CaseNumber, r.Township, r.Village, r.HeadName, r.HeadID, name(categoryNames, r.Category),
+	return []string{r.CaseNumber, r.Township, r.Village, r.HeadName, r.HeadID, name(syncproto.CategoryTitles, r.Category),
 		name(stateNames, r.State), strconv.Itoa(r.Size), Yuan(r.Standard), Yuan(r.PerCapitaIncome), Yuan(r.Monthly),
-		date(r.ApprovedAt), r.ExitUntil, r.Breakdown}
+		Date(r.ApprovedAt), r.ExitUntil, r.Breakdown}
 }
 
 func name(m map[string]string, k string) string {
@@ -40,11 +38,14 @@ func name(m map[string]string, k string) string {
 	return k
 }
 
-func date(rfc3339 string) string {
-	if len(rfc3339) >= 10 {
-		return rfc3339[:10]
+// Date shows an RFC 3339 instant as its date in China (server.CivilDate),
+// or the text as it is when it is not one.
+func Date(rfc3339 string) string {
+	t, err := time.Parse(time.RFC3339, rfc3339)
+	if err != nil {
+		return rfc3339
 	}
-	return rfc3339
+	return server.CivilDate(t)
 }
 
 // Yuan formats fen as yuan with two decimals ("1402.50").

@@ -766,7 +766,7 @@ func testCaseRecheckExitAndPolicy(t *testing.T, newEnv NewEnv) {
 	w.investigate(t, hh, "worker1", "worker2")
 	w.step(t, "county", id, syncproto.ActConfirm, "", syncproto.CodeBenefitNotPayable)
 	c = w.step(t, "county", id, syncproto.ActStartExit, "收入超过标准", "")
-	if c.State != syncproto.StateExiting || c.ExitUntil != chinaDate(w.env.Now().AddDate(0, 18, 0)) ||
+	if c.State != syncproto.StateExiting || c.ExitUntil != server.CivilDate(w.env.Now().AddDate(0, 18, 0)) ||
 		c.Benefit.Regime != "gradual_exit" || c.PriorMonthlyFen != 17500 || c.Benefit.Monthly <= 0 {
 		t.Fatalf("exit %+v %+v", c, c.Benefit)
 	}
@@ -777,14 +777,14 @@ func testCaseRecheckExitAndPolicy(t *testing.T, newEnv NewEnv) {
 
 	// Policy versions: validated, not in the past, effective from their date.
 	admin := w.as("admin")
-	today := chinaDate(w.env.Now())
+	today := server.CivilDate(w.env.Now())
 	bad := map[string]any{"effective_from": today, "urban_standard": 58000, "rural_standard": 40000, "floor": 5000,
 		"low_income_line": 15000, "exit_ceiling": 20000, "exit_months": 18, "exit_months_disabled": 24,
 		"exit_year_shares": []int{10000}, "procedure": map[string]any{"revisit_share": 1000}}
 	st, b := admin.Do(http.MethodPost, "/v1/admin/policies", bad)
 	wantCode(t, st, b, syncproto.CodeInvalidPolicy)
 	bad["procedure"] = map[string]any{"village_notice_days": 10}
-	bad["effective_from"] = chinaDate(w.env.Now().AddDate(0, 0, -1))
+	bad["effective_from"] = server.CivilDate(w.env.Now().AddDate(0, 0, -1))
 	st, b = admin.Do(http.MethodPost, "/v1/admin/policies", bad)
 	wantCode(t, st, b, syncproto.CodeInvalidPolicy)
 	bad["effective_from"] = today
@@ -809,7 +809,3 @@ func testCaseRecheckExitAndPolicy(t *testing.T, newEnv NewEnv) {
 		t.Fatalf("policies %v", ps.Policies)
 	}
 }
-
-// chinaDate is the date in China (UTC+8) of an instant: the procedure's
-// civil dates.
-func chinaDate(t time.Time) string { return t.In(time.FixedZone("CST", 8*60*60)).Format(time.DateOnly) }
