@@ -90,23 +90,6 @@ func caseOf(r *server.Record) (*caseRec, error) {
 	return cr, nil
 }
 
-// caseFields are the stored fields of a case (id, version and unit live in
-// the record).
-func caseFields(c *syncproto.Case) (map[string]json.RawMessage, error) {
-	b, err := json.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	var f map[string]json.RawMessage
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, err
-	}
-	for _, k := range []string{"id", "version", "unit_id"} {
-		delete(f, k)
-	}
-	return f, nil
-}
-
 // storeCase writes cr's case as a new version of its record and audits
 // the step as action with detail.
 func (t *txn) storeCase(cr *caseRec, action string, detail any) error {
@@ -122,7 +105,7 @@ func (t *txn) storeCase(cr *caseRec, action string, detail any) error {
 		// whatever is submitted after, a larger one.
 		cr.c.NeedsInvestigationAfter, cr.c.NeedsInvestigationVersion, cr.reset = ts(t.now), v, false
 	}
-	fields, err := caseFields(&cr.c)
+	fields, err := recordFields(&cr.c, "id", "version", "unit_id") // the record holds these
 	if err != nil {
 		return err
 	}

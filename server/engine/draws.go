@@ -147,15 +147,10 @@ func (e *Engine) Draw(ctx context.Context, a *server.Actor, in syncproto.DrawReq
 // storeDraw writes the draw's record (filed under its unit: a township or
 // the county, so village devices do not receive it) and audits it.
 func (t *txn) storeDraw(d *syncproto.Draw) (int64, error) {
-	b, err := json.Marshal(d)
+	fields, err := recordFields(d, "id")
 	if err != nil {
 		return 0, err
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(b, &fields); err != nil {
-		return 0, err
-	}
-	delete(fields, "id")
 	v, err := t.nextVersion()
 	if err != nil {
 		return 0, err

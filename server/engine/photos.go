@@ -117,12 +117,7 @@ func photoFields(p server.Photo, now time.Time) (map[string]json.RawMessage, err
 	if p.TakenAt != "" {
 		f.TakenAt = &p.TakenAt
 	}
-	b, err := json.Marshal(f)
-	if err != nil {
-		return nil, fmt.Errorf("marshal photo fields: %w", err)
-	}
-	var fields map[string]json.RawMessage
-	return fields, json.Unmarshal(b, &fields)
+	return recordFields(f)
 }
 
 // photoHousehold loads the live household a photo is filed under, following

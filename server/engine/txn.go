@@ -99,6 +99,24 @@ func (t *txn) guarded(fn func() error) error {
 	return err
 }
 
+// recordFields encodes v, a wire struct, as the fields of the record the
+// server writes for it, leaving out the keys the record itself holds (its
+// id, version, unit).
+func recordFields(v any, drop ...string) (map[string]json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode record fields: %w", err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return nil, fmt.Errorf("encode record fields: %w", err)
+	}
+	for _, k := range drop {
+		delete(fields, k)
+	}
+	return fields, nil
+}
+
 func mustJSON(v any) json.RawMessage {
 	b, err := json.Marshal(v)
 	if err != nil {
