@@ -55,7 +55,7 @@ js:
 BENCH_PEER_FLAGS ?=
 .PHONY: bench-peer
 bench-peer: build
-	$(GO) run ./bench/peer -ruhu $(BIN)/ruhu $(BENCH_PEER_FLAGS)
+	$(GO) run ./server/cmd/ruhu-benchpeer -ruhu $(BIN)/ruhu $(BENCH_PEER_FLAGS)
 ## crash: kill -9 `ruhu serve` at random points during pushes and photo uploads, CRASH_N times (RUHU_CRASH_SEED repeats a run)
 CRASH_N ?= 100
 .PHONY: crash

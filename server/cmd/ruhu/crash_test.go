@@ -8,14 +8,12 @@ import (
 	"image/color"
 	"image/jpeg"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -169,69 +167,18 @@ func runBin(t *testing.T, bin string, args ...string) {
 	}
 }
 
-// crashProc is a `ruhu serve` subprocess whose exit is awaited by a
-// goroutine, so that a process that could not start is noticed at once.
-type crashProc struct {
-	cmd    *exec.Cmd
-	exited chan struct{}
-	err    error
-}
-
-func (p *crashProc) kill(t *testing.T) {
-	t.Helper()
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.exited
-}
-
-func (p *crashProc) stop(t *testing.T) {
-	t.Helper()
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	<-p.exited
-	if p.err != nil {
-		t.Errorf("graceful stop: %v", p.err)
-	}
-}
-
 // startAt starts `ruhu serve` on a fixed address (the tablets keep their
-// server URL across restarts) and waits until it is ready.
-func startAt(t *testing.T, bin, addr, data string) *crashProc {
+// server URL across restarts) and waits until it is ready; the port may
+// take a moment to be free again after a kill.
+func startAt(t *testing.T, bin, addr, data string) *proc {
 	t.Helper()
 	for range 20 {
-		if p := tryStart(bin, addr, data); p != nil {
+		if p := tryStart(bin, addr, "--data", data); p != nil {
 			return p
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatal("server did not become ready")
-	return nil
-}
-
-func tryStart(bin, addr, data string) *crashProc {
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", data)
-	if os.Getenv("RUHU_TEST_VERBOSE") != "" {
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	}
-	if err := cmd.Start(); err != nil {
-		return nil
-	}
-	p := &crashProc{cmd: cmd, exited: make(chan struct{})}
-	go func() { p.err = cmd.Wait(); close(p.exited) }()
-	for range 400 {
-		select {
-		case <-p.exited:
-			return nil
-		default:
-		}
-		if res, err := http.Get("http://" + addr + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	_ = cmd.Process.Kill()
-	<-p.exited
 	return nil
 }
 

@@ -5,17 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ruhu-org/ruhu/server/app"
+	"github.com/ruhu-org/ruhu/server/cmd/internal/serveproc"
 	"github.com/ruhu-org/ruhu/server/engine"
 	"github.com/ruhu-org/ruhu/server/sqlite"
 	"github.com/ruhu-org/ruhu/syncproto"
@@ -132,8 +131,9 @@ func makeBatches(n, per int) [][]syncproto.Mutation {
 	return out
 }
 
+// proc is a `ruhu serve` subprocess.
 type proc struct {
-	cmd *exec.Cmd
+	*serveproc.Proc
 	url string
 }
 
@@ -146,48 +146,46 @@ func startServer(t *testing.T, bin, data string) *proc {
 // until it is ready.
 func startServerArgs(t *testing.T, bin string, args ...string) *proc {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := serveproc.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	p := tryStart(bin, addr, args...)
+	if p == nil {
+		t.Fatal("server did not become ready")
+	}
+	return p
+}
+
+// tryStart starts `ruhu serve --addr addr` with args and waits until it
+// is ready; nil when it exits first or is not ready within 10 s.
+func tryStart(bin, addr string, args ...string) *proc {
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr}, args...)...)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if os.Getenv("RUHU_TEST_VERBOSE") == "" {
-		cmd.Stdout, cmd.Stderr = nil, nil
+	if os.Getenv("RUHU_TEST_VERBOSE") != "" {
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	sp, err := serveproc.Start(cmd)
+	if err != nil {
+		return nil
 	}
-	p := &proc{cmd: cmd, url: "http://" + addr}
-	for i := 0; i < 200; i++ {
-		if res, err := http.Get(p.url + "/readyz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		time.Sleep(25 * time.Millisecond)
+	p := &proc{Proc: sp, url: "http://" + addr}
+	if err := sp.WaitReady(context.Background(), p.url+"/readyz", 10*time.Second); err != nil {
+		sp.Kill()
+		return nil
 	}
-	p.kill(t)
-	t.Fatal("server did not become ready")
-	return nil
+	return p
 }
 
 func (p *proc) kill(t *testing.T) {
 	t.Helper()
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	_ = p.cmd.Wait()
+	p.Kill()
 }
 
+// stop ends the server with SIGTERM; it must exit cleanly (a killed
+// server is not stopped again).
 func (p *proc) stop(t *testing.T) {
 	t.Helper()
-	if p.cmd.ProcessState != nil {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	if err := p.cmd.Wait(); err != nil {
+	if err := p.Stop(time.Minute); err != nil {
 		t.Errorf("graceful stop: %v", err)
 	}
 }

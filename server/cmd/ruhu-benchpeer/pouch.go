@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/ruhu-org/ruhu/server/cmd/internal/serveproc"
 )
 
 // installPouch returns the pouchdb-server script, npm-installing it into
@@ -46,7 +50,7 @@ type pouchTarget struct {
 	docs    []map[string]json.RawMessage
 	o       options
 	dir     string
-	p       *proc
+	p       *serveproc.Proc
 	c       *client
 	batches [][]byte
 	revs    []string
@@ -57,10 +61,10 @@ func newPouch(script string, docs []map[string]json.RawMessage, o options) *pouc
 	return &pouchTarget{script: script, docs: docs, o: o}
 }
 
-func (p *pouchTarget) name() string    { return "pouch" }
-func (p *pouchTarget) pid() int        { return p.p.cmd.Process.Pid }
-func (p *pouchTarget) dataDir() string { return filepath.Join(p.dir, "data") }
-func (p *pouchTarget) stop() error     { return p.p.stop() }
+func (p *pouchTarget) name() string          { return "pouch" }
+func (p *pouchTarget) proc() *serveproc.Proc { return p.p }
+func (p *pouchTarget) dataDir() string       { return filepath.Join(p.dir, "data") }
+func (p *pouchTarget) stop() error           { return stopProc(p.p) }
 
 // pouchDoc is a document with its _id (and _rev for an update) first.
 func pouchDoc(id, rev string, fields map[string]json.RawMessage) map[string]json.RawMessage {
@@ -80,17 +84,18 @@ func (p *pouchTarget) start(ctx context.Context, dir string) error {
 	if err := os.MkdirAll(p.dataDir(), 0o700); err != nil {
 		return err
 	}
-	port, err := freePort()
+	addr, err := serveproc.FreeAddr()
 	if err != nil {
 		return err
 	}
+	host, port, _ := net.SplitHostPort(addr)
 	// node runs the script itself, so the pid measured is the server's.
-	if p.p, err = startProc(dir, "node", p.script, "--host", "127.0.0.1", "--port", strconv.Itoa(port),
+	if p.p, err = startProc(dir, "node", p.script, "--host", host, "--port", port,
 		"--dir", p.dataDir(), "--config", filepath.Join(dir, "config.json"), "--no-stdout-logs"); err != nil {
 		return err
 	}
-	p.c = newClient("http://127.0.0.1:" + strconv.Itoa(port))
-	if err := waitHTTP(ctx, p.c.base+"/"); err != nil {
+	p.c = newClient("http://" + addr)
+	if err := p.p.WaitReady(ctx, p.c.base+"/", 60*time.Second); err != nil {
 		return err
 	}
 	if _, err := p.c.do(ctx, "PUT", "/bench", nil, nil); err != nil {

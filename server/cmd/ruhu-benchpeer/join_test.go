@@ -25,7 +25,7 @@ import (
 // households with 4 members each (≈ 10,000 records) through clientsdk,
 // writing its local store included: wall time and bytes on the wire.
 //
-//	go test -run='^$' -bench=TabletJoin -benchtime=1x ./bench/peer/
+//	go test -run='^$' -bench=TabletJoin -benchtime=1x ./server/cmd/ruhu-benchpeer/
 func BenchmarkTabletJoin(b *testing.B) {
 	const households, members = 2000, 4
 	ctx := context.Background()

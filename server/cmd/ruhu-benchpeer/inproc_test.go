@@ -14,7 +14,7 @@ import (
 // BenchmarkHTTPSync pushes, pulls and updates households through the real
 // HTTP handler in-process, so that pprof sees the whole request path:
 //
-//	go test -run='^$' -bench=HTTPSync -benchtime=1x -cpuprofile=cpu.out ./bench/peer/
+//	go test -run='^$' -bench=HTTPSync -benchtime=1x -cpuprofile=cpu.out ./server/cmd/ruhu-benchpeer/
 func BenchmarkHTTPSync(b *testing.B) {
 	const docs = 10_000
 	o := options{Docs: docs, Updates: docs, Batch: 500, Page: 500}.normal()

@@ -8,8 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/ruhu-org/ruhu/server/app"
+	"github.com/ruhu-org/ruhu/server/cmd/internal/serveproc"
 	"github.com/ruhu-org/ruhu/syncproto"
 )
 
@@ -22,7 +24,7 @@ type ruhuTarget struct {
 	docs     []map[string]json.RawMessage
 	o        options
 	dir      string
-	p        *proc
+	p        *serveproc.Proc
 	c        *client
 	batches  [][]byte
 	versions []int64
@@ -33,26 +35,25 @@ func newRuhu(bin string, docs []map[string]json.RawMessage, o options) *ruhuTarg
 	return &ruhuTarget{bin: bin, docs: docs, o: o}
 }
 
-func (r *ruhuTarget) name() string    { return "ruhu" }
-func (r *ruhuTarget) pid() int        { return r.p.cmd.Process.Pid }
-func (r *ruhuTarget) dataDir() string { return filepath.Join(r.dir, "data") }
-func (r *ruhuTarget) stop() error     { return r.p.stop() }
+func (r *ruhuTarget) name() string          { return "ruhu" }
+func (r *ruhuTarget) proc() *serveproc.Proc { return r.p }
+func (r *ruhuTarget) dataDir() string       { return filepath.Join(r.dir, "data") }
+func (r *ruhuTarget) stop() error           { return stopProc(r.p) }
 
 func (r *ruhuTarget) start(ctx context.Context, dir string) error {
 	r.dir = dir
 	if out, err := exec.CommandContext(ctx, r.bin, "demo", "--data", r.dataDir()).CombinedOutput(); err != nil {
 		return fmt.Errorf("ruhu demo: %w: %s", err, out)
 	}
-	port, err := freePort()
+	addr, err := serveproc.FreeAddr()
 	if err != nil {
 		return err
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
 	if r.p, err = startProc(dir, r.bin, "serve", "--data", r.dataDir(), "--addr", addr); err != nil {
 		return err
 	}
 	base := "http://" + addr
-	if err := waitHTTP(ctx, base+"/healthz"); err != nil {
+	if err := r.p.WaitReady(ctx, base+"/healthz", 60*time.Second); err != nil {
 		return err
 	}
 	r.c = newClient(base)

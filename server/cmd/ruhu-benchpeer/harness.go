@@ -4,19 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/ruhu-org/ruhu/server/cmd/internal/serveproc"
 	"github.com/ruhu-org/ruhu/server/storetest"
 )
 
@@ -64,7 +64,8 @@ type target interface {
 	name() string
 	// start starts the server on a fresh data directory under dir.
 	start(ctx context.Context, dir string) error
-	pid() int
+	// proc is the server process.
+	proc() *serveproc.Proc
 	// push sends docs[lo:hi] as new documents.
 	push(ctx context.Context, lo, hi int) (wire int64, err error)
 	// pull reads every document, paged, and returns how many it decoded.
@@ -162,12 +163,12 @@ func runOne(ctx context.Context, t target, dir string, o options) (result, error
 			t.stop()
 		}
 	}()
-	res.StartRSS = procStatus(t.pid(), "VmRSS")
+	res.StartRSS, _ = t.proc().Status("VmRSS")
 	res.StartDisk = dirSize(t.dataDir())
 	measure := func(p *phase, docs int, fn func() (int64, error)) error {
-		cpu0, t0 := procCPU(t.pid()), time.Now()
+		cpu0, t0 := t.proc().CPU(), time.Now()
 		wire, err := fn()
-		p.Wall, p.CPU, p.Docs, p.Wire = time.Since(t0), procCPU(t.pid())-cpu0, docs, wire
+		p.Wall, p.CPU, p.Docs, p.Wire = time.Since(t0), t.proc().CPU()-cpu0, docs, wire
 		return err
 	}
 	if err := measure(&res.Push, o.Docs, func() (int64, error) {
@@ -198,7 +199,7 @@ func runOne(ctx context.Context, t target, dir string, o options) (result, error
 	if err := measure(&res.Update, o.Updates, func() (int64, error) { return t.update(ctx) }); err != nil {
 		return res, err
 	}
-	res.PeakRSS = procStatus(t.pid(), "VmHWM")
+	res.PeakRSS, _ = t.proc().Status("VmHWM")
 	stopped = true
 	if err := t.stop(); err != nil {
 		return res, err
@@ -227,43 +228,6 @@ func changedFields(i int) map[string]json.RawMessage {
 }
 
 // --- processes and /proc ---------------------------------------------------
-
-var clkTck = 100.0 // USER_HZ on Linux
-
-// procCPU is a process's utime+stime.
-func procCPU(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')') // the command may hold spaces
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:]) // f[0] is field 3 (state)
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return time.Duration((ut + st) / clkTck * float64(time.Second))
-}
-
-// procStatus reads a kB line of /proc/PID/status, in bytes.
-func procStatus(pid int, key string) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, key+":"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n << 10
-		}
-	}
-	return 0
-}
 
 // dirSize is the bytes the files under dir take on disk.
 func dirSize(dir string) int64 {
@@ -296,14 +260,9 @@ func diskDetail(dir string) string {
 	return strings.Join(parts, ", ")
 }
 
-// proc is a started server process.
-type proc struct {
-	cmd     *exec.Cmd
-	done    chan error
-	stopped bool
-}
-
-func startProc(dir string, name string, args ...string) (*proc, error) {
+// startProc starts a server (ruhu serve, node) in dir, its output in
+// dir/server.log, in a process group of its own.
+func startProc(dir string, name string, args ...string) (*serveproc.Proc, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
 	lf, err := os.Create(filepath.Join(dir, "server.log"))
@@ -312,58 +271,23 @@ func startProc(dir string, name string, args ...string) (*proc, error) {
 	}
 	cmd.Stdout, cmd.Stderr = lf, lf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	p, err := serveproc.Start(cmd)
+	if err != nil {
 		lf.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
+		return nil, err
 	}
-	p := &proc{cmd: cmd, done: make(chan error, 1)}
-	go func() { p.done <- cmd.Wait(); lf.Close() }()
+	go func() { <-p.Exited(); lf.Close() }()
 	return p, nil
 }
 
-// stop sends SIGTERM, waits up to 30 s, then kills.
-func (p *proc) stop() error {
-	if p.stopped {
-		return nil
+// stopProc stops a server with SIGTERM, killing it after 30 s. How it
+// exited does not matter to the benchmark (node ends by the signal), only
+// that it did within the time.
+func stopProc(p *serveproc.Proc) error {
+	if err := p.Stop(30 * time.Second); errors.Is(err, serveproc.ErrStopTimeout) {
+		return err
 	}
-	p.stopped = true
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-		return nil
-	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		return fmt.Errorf("%s did not stop within 30 s of SIGTERM", p.cmd.Path)
-	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// waitHTTP polls url until it answers 200.
-func waitHTTP(ctx context.Context, url string) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("%s did not answer within 60 s", url)
+	return nil
 }
 
 // client is one HTTP connection's worth of client, as a tablet has.
