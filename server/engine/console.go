@@ -452,7 +452,7 @@ func b2i(b bool) int {
 // id may be a merged duplicate's alias. Codes: forbidden, not_found (no
 // such household, deleted, or outside the subtree).
 func (e *Engine) ConsoleHousehold(ctx context.Context, a *server.Actor, id string) (*HouseholdFile, error) {
-	out := &HouseholdFile{Masked: !a.HasAny(server.SensitiveRoles...)}
+	out := &HouseholdFile{Masked: masks(a)}
 	err := e.consoleRead(ctx, a, func(t *txn) error {
 		canon, err := t.tx.CanonicalID(syncproto.CollHouseholds, id)
 		if err != nil {
@@ -554,16 +554,16 @@ func (t *txn) fileRecord(r *server.Record, masked bool, names *userNames) FileRe
 	fields := map[string]any{}
 	schema := syncproto.Schemas[r.Collection]
 	for k, raw := range r.Fields {
+		if spec := schema.Fields[k]; masked && spec.Sensitive && string(raw) != "null" {
+			// Masked as pull masks it; what pull withholds, the page says so.
+			if raw = maskValue(spec, raw); string(raw) == "null" {
+				fields[k] = "（已隐藏）"
+				continue
+			}
+		}
 		var v any
 		if json.Unmarshal(raw, &v) != nil {
 			continue
-		}
-		if spec := schema.Fields[k]; masked && spec.Sensitive && v != nil {
-			if s, ok := v.(string); ok && spec.Type == syncproto.TIDNumber {
-				v = syncproto.MaskIDNumber(s)
-			} else {
-				v = "（已隐藏）"
-			}
 		}
 		fields[k] = v
 	}
