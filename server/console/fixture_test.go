@@ -13,8 +13,6 @@ import (
 	"image/color"
 	"image/jpeg"
 	"net/http"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -160,43 +158,9 @@ func uploadPhoto(t *testing.T, c *ruhutest.Client, seed uint8, taken time.Time, 
 	data := exif.Insert(b.Bytes(), exif.Segment(taken, gps))
 	sum := sha256.Sum256(data)
 	sha := hex.EncodeToString(sum[:])
-	var meta []string
-	for _, kv := range [][2]string{{syncproto.UploadMetaSHA256, sha}, {syncproto.UploadMetaHousehold, household},
-		{syncproto.UploadMetaKind, kind}, {syncproto.UploadMetaFilename, kind + ".jpg"}} {
-		meta = append(meta, kv[0]+" "+base64.StdEncoding.EncodeToString([]byte(kv[1])))
+	if st := c.Upload(data, sha, household, kind, kind+".jpg"); st != http.StatusNoContent {
+		t.Fatalf("tus upload: %d", st)
 	}
-	res := tus(t, c, http.MethodPost, c.E.URL+"/v1/uploads/", nil, "Upload-Length", strconv.Itoa(len(data)),
-		"Upload-Metadata", strings.Join(meta, ","))
-	if res.StatusCode != http.StatusCreated {
-		t.Fatalf("tus create: %d", res.StatusCode)
-	}
-	loc, err := res.Request.URL.Parse(res.Header.Get("Location"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res := tus(t, c, http.MethodPatch, loc.String(), data, "Upload-Offset", "0",
-		"Content-Type", "application/offset+octet-stream"); res.StatusCode != http.StatusNoContent {
-		t.Fatalf("tus patch: %d", res.StatusCode)
-	}
-}
-
-func tus(t *testing.T, c *ruhutest.Client, method, url string, body []byte, kv ...string) *http.Response {
-	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.Token)
-	req.Header.Set("Tus-Resumable", "1.0.0")
-	for i := 0; i+1 < len(kv); i += 2 {
-		req.Header.Set(kv[i], kv[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	return res
 }
 
 // pulledField pulls as c and returns a field of a record, as JSON.

@@ -3,15 +3,12 @@ package storetest
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"net/http"
 	"reflect"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/ruhu-org/ruhu/server/ruhutest"
@@ -42,42 +39,7 @@ func testJPEG(t testing.TB, seed uint8) ([]byte, string) {
 // when that refused).
 func upload(t testing.TB, c *ruhutest.Client, data []byte, sha, household, kind string) int {
 	t.Helper()
-	meta := []string{}
-	for _, kv := range [][2]string{{syncproto.UploadMetaSHA256, sha}, {syncproto.UploadMetaHousehold, household},
-		{syncproto.UploadMetaKind, kind}} {
-		meta = append(meta, kv[0]+" "+base64.StdEncoding.EncodeToString([]byte(kv[1])))
-	}
-	res := tusDo(t, c, http.MethodPost, c.E.URL+"/v1/uploads/", nil, "Upload-Length", strconv.Itoa(len(data)),
-		"Upload-Metadata", strings.Join(meta, ","))
-	if res.StatusCode != http.StatusCreated {
-		return res.StatusCode
-	}
-	loc, err := res.Request.URL.Parse(res.Header.Get("Location"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res = tusDo(t, c, http.MethodPatch, loc.String(), data, "Upload-Offset", "0",
-		"Content-Type", "application/offset+octet-stream")
-	return res.StatusCode
-}
-
-func tusDo(t testing.TB, c *ruhutest.Client, method, url string, body []byte, kv ...string) *http.Response {
-	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.Token)
-	req.Header.Set("Tus-Resumable", "1.0.0")
-	for i := 0; i+1 < len(kv); i += 2 {
-		req.Header.Set(kv[i], kv[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	return res
+	return c.Upload(data, sha, household, kind, "")
 }
 
 // askMissing posts req to /v1/photos/missing.
