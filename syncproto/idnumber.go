@@ -31,6 +31,10 @@ func ValidIDNumber(s string) bool {
 	return s[17] == idCheckChars[sum%11]
 }
 
+// CompleteIDNumber appends to the first 17 digits of an ID number their
+// check character: a valid ID number (for tests and demo data).
+func CompleteIDNumber(first17 string) string { return first17 + string(IDCheckChar(first17)) }
+
 // IDCheckChar returns the GB 11643 check character for the first 17 digits
 // of an ID number. It is meant for tests and demo data.
 func IDCheckChar(first17 string) byte {

@@ -17,7 +17,7 @@ func demoIDNumber(t *testing.T, username string) string {
 	t.Helper()
 	for _, u := range app.DemoUsers {
 		if u.Username == username {
-			return u.IDPrefix + string(syncproto.IDCheckChar(u.IDPrefix))
+			return syncproto.CompleteIDNumber(u.IDPrefix)
 		}
 	}
 	t.Fatalf("no demo user %s", username)

@@ -41,12 +41,10 @@ func examplePolicy() policy.Policy {
 
 // Example resident ID numbers of the documents (valid check digits).
 var (
-	exampleIDNumber   = withCheckChar("53012119880505003")
-	exampleRelativeID = withCheckChar("53012119620303002")
-	exampleHeadID     = withCheckChar("53012119700307001")
+	exampleIDNumber   = syncproto.CompleteIDNumber("53012119880505003")
+	exampleRelativeID = syncproto.CompleteIDNumber("53012119620303002")
+	exampleHeadID     = syncproto.CompleteIDNumber("53012119700307001")
 )
-
-func withCheckChar(s string) string { return s + string(syncproto.IDCheckChar(s)) }
 
 // apiOps documents every /v1 route, in the order their examples replay.
 // Adding a route to api.go means adding its entry here (TestOpenAPI says

@@ -395,5 +395,5 @@ func (s *demoSeeder) photo(ctx context.Context, user, household, kind string, n 
 // demoIDNumber is a valid ID number (check digit computed) for person n.
 func demoIDNumber(n int) string {
 	base := fmt.Sprintf("53012119600101%03d", n%1000)
-	return base + string(syncproto.IDCheckChar(base))
+	return syncproto.CompleteIDNumber(base)
 }

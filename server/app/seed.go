@@ -128,7 +128,7 @@ func SeedDemoStore(ctx context.Context, cfg Config, h auth.Argon2) error {
 		return err
 	}
 	for _, u := range DemoUsers[1:] {
-		id := u.IDPrefix + string(syncproto.IDCheckChar(u.IDPrefix))
+		id := syncproto.CompleteIDNumber(u.IDPrefix)
 		if _, err := eng.CreateUser(ctx, a, syncproto.CreateUserRequest{Username: u.Username, Password: DemoPassword,
 			DisplayName: u.Name, Roles: u.Roles, UnitID: u.Unit, IDNumber: id}, hash); err != nil {
 			return fmt.Errorf("demo user %s: %w", u.Username, err)

@@ -225,7 +225,7 @@ func IDNumber(n int) string {
 	base := []byte("53012119900101000")
 	s := []byte(itoa(n))
 	copy(base[17-len(s):], s)
-	return string(base) + string(syncproto.IDCheckChar(string(base)))
+	return syncproto.CompleteIDNumber(string(base))
 }
 
 func itoa(n int) string {

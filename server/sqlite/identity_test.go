@@ -51,7 +51,7 @@ func actorOf(t *testing.T, db *DB, username, device string) *server.Actor {
 func idNumber(n int) string {
 	base := []byte("53012119900101000")
 	copy(base[14:], []byte{byte('0' + n/100%10), byte('0' + n/10%10), byte('0' + n%10)})
-	return string(base) + string(syncproto.IDCheckChar(string(base)))
+	return syncproto.CompleteIDNumber(string(base))
 }
 
 func mustUnit(t *testing.T, db *DB, a *server.Actor, id, parent, level string) {

@@ -16,7 +16,7 @@ func BenchFields(i int) map[string]json.RawMessage {
 	prefix := fmt.Sprintf("53%04d%s", i/30000%10000, birth.Format("20060102"))
 	prefix += fmt.Sprintf("%03d", i%1000)[:3]
 	prefix = prefix[:17]
-	head := prefix + string(syncproto.IDCheckChar(prefix))
+	head := syncproto.CompleteIDNumber(prefix)
 	q := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
 	return map[string]json.RawMessage{
 		"unit_id": q("t1-v1"), "head_name": q("户主" + fmt.Sprint(i)), "head_id_number": q(head),

@@ -182,7 +182,7 @@ func testCreateUserValidation(t *testing.T, newEnv NewEnv) {
 		{"unknown role", change(func(r *syncproto.CreateUserRequest) { r.Roles = append(r.Roles, "root") }), syncproto.CodeInvalidRole},
 		{"bad check digit", change(func(r *syncproto.CreateUserRequest) { r.IDNumber = r.IDNumber[:17] + "0" }), syncproto.CodeInvalidIDNumber},
 		{"bad birth date", change(func(r *syncproto.CreateUserRequest) {
-			r.IDNumber = "53012119901301000" + string(syncproto.IDCheckChar("53012119901301000"))
+			r.IDNumber = syncproto.CompleteIDNumber("53012119901301000")
 		}), syncproto.CodeInvalidIDNumber},
 		{"signer without ID number", change(func(r *syncproto.CreateUserRequest) { r.IDNumber = "" }), syncproto.CodeInvalidIDNumber},
 		{"unknown unit", change(func(r *syncproto.CreateUserRequest) { r.UnitID = "nowhere" }), syncproto.CodeInvalidUnit},

@@ -110,7 +110,7 @@ func seedVillage(b *testing.B, a *app.App, actor *server.Actor, households, memb
 			ms = append(ms, syncproto.Mutation{MutationID: id, Collection: syncproto.CollMembers,
 				ID: fmt.Sprintf("m%08d", n), Op: syncproto.OpUpsert, Fields: map[string]json.RawMessage{
 					"household_id": q(hid), "name": q(fmt.Sprintf("成员%d", n)),
-					"id_number": q(prefix + string(syncproto.IDCheckChar(prefix))), "relation": q("子女"),
+					"id_number": q(syncproto.CompleteIDNumber(prefix)), "relation": q("子女"),
 					"sex": q([]string{"male", "female"}[k%2]), "employment": q("务农"),
 					"notes": q(strings.Repeat("身体健康，在家务农。", 8))}})
 		}

@@ -15,7 +15,7 @@ import (
 func idNumber(n int) string {
 	birth := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, n/1000)
 	first17 := fmt.Sprintf("530121%s%03d", birth.Format("20060102"), n%1000)
-	return first17 + string(syncproto.IDCheckChar(first17))
+	return syncproto.CompleteIDNumber(first17)
 }
 
 // signer is a village worker with a signing key.

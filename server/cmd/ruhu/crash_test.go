@@ -192,7 +192,7 @@ func householdFields(i, n int) clientsdk.Fields {
 	p := i*100_000 + n
 	birth := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, p/1000)
 	first17 := fmt.Sprintf("530121%s%03d", birth.Format("20060102"), p%1000)
-	f["head_id_number"] = first17 + string(syncproto.IDCheckChar(first17))
+	f["head_id_number"] = syncproto.CompleteIDNumber(first17)
 	f["address"] = strings.Repeat("东村", 20)
 	return f
 }

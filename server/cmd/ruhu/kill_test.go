@@ -116,7 +116,7 @@ func makeBatches(n, per int) [][]syncproto.Mutation {
 			id++
 			birth := time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(id))
 			prefix := "530121" + birth.Format("20060102") + "123"
-			head := prefix + string(syncproto.IDCheckChar(prefix))
+			head := syncproto.CompleteIDNumber(prefix)
 			f := map[string]json.RawMessage{
 				"unit_id":        json.RawMessage(`"t1-v1"`),
 				"head_name":      json.RawMessage(`"户主"`),

@@ -148,7 +148,7 @@ func tabletBatches(i, n, per int) [][]syncproto.Mutation {
 			var head string
 			_ = json.Unmarshal(m.Fields["head_id_number"], &head)
 			prefix := head[:14] + fmt.Sprintf("9%02d", i) // the sequence digits name the tablet
-			m.Fields["head_id_number"] = json.RawMessage(`"` + prefix + string(syncproto.IDCheckChar(prefix)) + `"`)
+			m.Fields["head_id_number"] = json.RawMessage(`"` + syncproto.CompleteIDNumber(prefix) + `"`)
 		}
 	}
 	return out
