@@ -466,16 +466,16 @@ func init() {
 		syncproto.ActTownshipApprove: {
 			from:  []string{syncproto.StateTownshipReview},
 			roles: fixed(syncproto.RoleTownshipReviewer),
-			do: func(t *txn, cr *caseRec, _ syncproto.TransitionRequest) (map[string]any, error) {
-				return t.approveReview(cr, syncproto.DrawTownship, syncproto.RoleTownshipReviewer,
+			do: func(t *txn, cr *caseRec, in syncproto.TransitionRequest) (map[string]any, error) {
+				return t.approveReview(cr, in.Action, syncproto.DrawTownship, syncproto.RoleTownshipReviewer,
 					syncproto.CodeRevisitRequired, syncproto.StateTownshipNotice)
 			},
 		},
 		syncproto.ActCountyApprove: {
 			from:  []string{syncproto.StateCountyReview},
 			roles: fixed(syncproto.RoleCountyApprover),
-			do: func(t *txn, cr *caseRec, _ syncproto.TransitionRequest) (map[string]any, error) {
-				return t.approveReview(cr, syncproto.DrawCounty, syncproto.RoleInspector,
+			do: func(t *txn, cr *caseRec, in syncproto.TransitionRequest) (map[string]any, error) {
+				return t.approveReview(cr, in.Action, syncproto.DrawCounty, syncproto.RoleInspector,
 					syncproto.CodeSpotCheckRequired, syncproto.StateCountyNotice)
 			},
 		},
@@ -629,7 +629,7 @@ func drawStageOf(review string) string {
 // investigation since the draw signed by someone holding checkerRole (a
 // township reviewer's re-visit, an inspector's spot check). Codes:
 // draw_required, missingCode.
-func (t *txn) approveReview(cr *caseRec, stage, checkerRole, missingCode, to string) (map[string]any, error) {
+func (t *txn) approveReview(cr *caseRec, action, stage, checkerRole, missingCode, to string) (map[string]any, error) {
 	d := cr.c.Draws[stage]
 	if d == nil {
 		return nil, server.Errorf(syncproto.CodeDrawRequired, "the case has not been in a %s draw this round; draw first", stage)
@@ -653,7 +653,7 @@ func (t *txn) approveReview(cr *caseRec, stage, checkerRole, missingCode, to str
 	if err != nil {
 		return nil, err
 	}
-	t.event(cr, map[string]string{syncproto.DrawTownship: syncproto.ActTownshipApprove, syncproto.DrawCounty: syncproto.ActCountyApprove}[stage], to, "", d.DrawID)
+	t.event(cr, action, to, "", d.DrawID)
 	t.startNotice(cr, noticeStage[to].stage, noticeDays(proc, to))
 	return detail, nil
 }
