@@ -6,14 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/klauspost/compress/zstd"
 )
 
 // GenesisHash is the prev_hash of a chain's first audit row.
@@ -222,77 +218,4 @@ func WithDetailKey(detail []byte, key, value string) []byte {
 		out = append(out, ',')
 	}
 	return append(out, rest...)
-}
-
-// Audit details of at least CompressMin bytes are stored zstd-compressed
-// (column detail_zstd, with detail empty), when that saves an eighth or more.
-// A record's create or edit detail is ~2 KB and compresses several times:
-// one such row used to take a 4 KiB page of its own. The row hash is over
-// the detail itself, never over its stored form, so rows written before
-// and after compression verify alike.
-const CompressMin = 256
-
-// detailWorkers is the most audit details compressed at once.
-const detailWorkers = 4
-
-// maxDetail bounds what one stored detail may decompress to.
-const maxDetail = 64 << 20
-
-var (
-	// Up to detailWorkers EncodeAll calls run at once (StoredDetails, and
-	// writers of several counties on PostgreSQL); more wait for one.
-	// No frame checksum: the row hash already covers the detail.
-	zenc, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(detailWorkers),
-		zstd.WithEncoderCRC(false))
-	zdec, _ = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxDetail))
-)
-
-// StoredDetail returns the columns that store detail: the detail itself
-// and nil, or "" and its zstd compression.
-func StoredDetail(detail string) (plain string, z []byte) {
-	if len(detail) < CompressMin {
-		return detail, nil
-	}
-	z = zenc.EncodeAll([]byte(detail), make([]byte, 0, len(detail)/2))
-	if len(z) > len(detail)-len(detail)/8 {
-		return detail, nil
-	}
-	return "", z
-}
-
-// StoredDetails is StoredDetail for many details at once, compressed on
-// up to GOMAXPROCS cores: a push writes hundreds of audit rows while it
-// holds the county's single writer, which need not wait for one core to
-// compress them all.
-func StoredDetails(details []string) (plain []string, z [][]byte) {
-	plain, z = make([]string, len(details)), make([][]byte, len(details))
-	workers := min(runtime.GOMAXPROCS(0), detailWorkers, max(len(details)/32, 1))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(details); i += workers {
-				plain[i], z[i] = StoredDetail(details[i])
-			}
-		})
-	}
-	wg.Wait()
-	return plain, z
-}
-
-// LoadDetail is the detail stored as (plain, z) by StoredDetail. A row
-// that holds both, or whose compressed form does not decompress, was
-// written by something else: the detail returned then differs from
-// anything StoredDetail could have stored, so its row hash fails.
-func LoadDetail(plain string, z []byte) string {
-	if len(z) == 0 {
-		return plain
-	}
-	d, err := zdec.DecodeAll(z, nil)
-	if err != nil {
-		return plain + "\x00detail_zstd does not decompress: " + err.Error()
-	}
-	if plain != "" {
-		return plain + "\x00" + string(d)
-	}
-	return string(d)
 }

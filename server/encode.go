@@ -116,3 +116,49 @@ func (o *ObjectBuilder) Done() RawJSON {
 	}
 	return RawJSON(append(o.b, '}'))
 }
+
+// StoredVersions is how the stores keep a record's field versions: after a
+// "~", the entries EncodeVersions would write less those of the record's
+// fields whose version is the record's own (after a create that is every
+// field: "~{}"). It is EncodeVersions itself when a field has no version.
+// LoadVersions reads both forms.
+func StoredVersions(fv map[string]int64, fields map[string]json.RawMessage, version int64) []byte {
+	rest := make(map[string]int64, len(fv))
+	for k, v := range fv {
+		rest[k] = v
+	}
+	for k := range fields {
+		v, ok := fv[k]
+		if !ok {
+			return EncodeVersions(fv)
+		}
+		if v == version {
+			delete(rest, k)
+		}
+	}
+	return append([]byte{'~'}, EncodeVersions(rest)...)
+}
+
+// LoadVersions decodes field versions stored by StoredVersions for a
+// record with these fields and version.
+func LoadVersions(stored []byte, fields map[string]json.RawMessage, version int64) (map[string]int64, error) {
+	compact := len(stored) > 0 && stored[0] == '~'
+	if compact {
+		stored = stored[1:]
+	}
+	var fv map[string]int64
+	if err := json.Unmarshal(stored, &fv); err != nil {
+		return nil, err
+	}
+	if compact {
+		if fv == nil {
+			fv = make(map[string]int64, len(fields))
+		}
+		for k := range fields {
+			if _, ok := fv[k]; !ok {
+				fv[k] = version
+			}
+		}
+	}
+	return fv, nil
+}

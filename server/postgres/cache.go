@@ -76,7 +76,7 @@ func (c *recordColumns) add(r *server.Record) error {
 	c.parent, c.dedupe = append(c.parent, r.ParentID), append(c.dedupe, r.DedupeKey)
 	c.deleted = append(c.deleted, r.Deleted)
 	c.fields = append(c.fields, string(server.EncodeFields(r.Fields)))
-	c.fieldVersions = append(c.fieldVersions, string(server.EncodeVersions(r.FieldVersions)))
+	c.fieldVersions = append(c.fieldVersions, string(server.StoredVersions(r.FieldVersions, r.Fields, r.Version)))
 	c.meta, c.createdBy = append(c.meta, string(meta)), append(c.createdBy, r.CreatedBy)
 	c.createdAt = append(c.createdAt, r.CreatedAt)
 	return nil

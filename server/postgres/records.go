@@ -23,7 +23,8 @@ func scanRecord(row pgx.CollectableRow) (*server.Record, error) {
 	if err := json.Unmarshal(fields, &r.Fields); err != nil {
 		return nil, fmt.Errorf("record %s/%s fields: %w", r.Collection, r.ID, err)
 	}
-	if err := json.Unmarshal(fv, &r.FieldVersions); err != nil {
+	var err error
+	if r.FieldVersions, err = server.LoadVersions(fv, r.Fields, r.Version); err != nil {
 		return nil, fmt.Errorf("record %s/%s field versions: %w", r.Collection, r.ID, err)
 	}
 	if err := json.Unmarshal(meta, &r.Meta); err != nil {

@@ -84,7 +84,7 @@ func (t *tx) LiveHousehold(key, except string) (*server.Record, error) {
 }
 
 var recordWriteCols = []string{"version", "collection", "id", "unit_id", "household_id", "parent_id", "dedupe_key",
-	"deleted", "fields", "field_versions", "meta", "created_by", "created_at", "updated_at"}
+	"deleted", "fields", "fields_zstd", "field_versions", "meta", "created_by", "created_at", "updated_at"}
 
 // flush writes pending records: their old rows (keyed by version) are
 // deleted and their current state inserted, with multi-row statements.
@@ -94,8 +94,13 @@ func (t *tx) flush() error {
 	}
 	now := ts(t.db.Now())
 	var old []any
+	colls, fields := make([]string, len(t.pendingOrder)), make([][]byte, len(t.pendingOrder))
+	for i, k := range t.pendingOrder {
+		colls[i], fields[i] = t.pending[k].Collection, server.EncodeFields(t.pending[k].Fields)
+	}
+	plain, z := server.StoredFieldsAll(colls, fields)
 	rows := make([][]any, 0, len(t.pendingOrder))
-	for _, k := range t.pendingOrder {
+	for i, k := range t.pendingOrder {
 		r := t.pending[k]
 		if v := t.dbVersion[k]; v != 0 {
 			old = append(old, v)
@@ -104,9 +109,13 @@ func (t *tx) flush() error {
 		if err != nil {
 			return fmt.Errorf("marshal meta: %w", err)
 		}
+		var zf any // NULL, not an empty blob, when stored plain
+		if z[i] != nil {
+			zf = z[i]
+		}
 		rows = append(rows, []any{r.Version, r.Collection, r.ID, r.UnitID, r.HouseholdID, r.ParentID, r.DedupeKey,
-			r.Deleted, string(server.EncodeFields(r.Fields)), string(server.EncodeVersions(r.FieldVersions)), string(meta),
-			r.CreatedBy, ts(r.CreatedAt), now})
+			r.Deleted, string(plain[i]), zf, string(server.StoredVersions(r.FieldVersions, r.Fields, r.Version)),
+			string(meta), r.CreatedBy, ts(r.CreatedAt), now})
 	}
 	for len(old) > 0 {
 		n := min(len(old), maxInArgs)

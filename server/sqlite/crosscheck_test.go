@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,15 +53,33 @@ func TestVerifyCrossChecksRecords(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"h00000007", "h00000003"} { // written once; changed since
-		var orig string
-		if err := raw.QueryRow(`SELECT fields FROM records WHERE id = ?`, id).Scan(&orig); err != nil {
+		// The households' fields are stored compressed: an edit writes
+		// them back plain.
+		var plain, z []byte
+		if err := raw.QueryRow(`SELECT fields, fields_zstd FROM records WHERE id = ?`, id).Scan(&plain, &z); err != nil {
 			t.Fatal(err)
 		}
-		exec(`UPDATE records SET fields = json_set(fields, '$.head_name', '改过') WHERE id = ?`, id)
+		if len(z) == 0 {
+			t.Fatalf("%s: fields stored plain (%d bytes), want them compressed", id, len(plain))
+		}
+		origB, err := server.LoadFields(nil, plain, z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig := string(origB)
+		exec(`UPDATE records SET fields = json_set(?, '$.head_name', '改过'), fields_zstd = NULL WHERE id = ?`, orig, id)
 		wantRecordBreak(t, e, "households/"+id)
-		exec(`UPDATE records SET fields = json_remove(?, '$.notes') WHERE id = ?`, orig, id)
+		exec(`UPDATE records SET fields = json_remove(?, '$.notes'), fields_zstd = NULL WHERE id = ?`, orig, id)
 		wantRecordBreak(t, e, "households/"+id)
-		exec(`UPDATE records SET fields = ? WHERE id = ?`, orig, id)
+		exec(`UPDATE records SET fields = ?, fields_zstd = NULL WHERE id = ?`, orig, id)
+		wantIntact(t, e)
+		// A row holding both forms, or a compressed form that does not
+		// decompress, was not written by ruhu.
+		exec(`UPDATE records SET fields = ?, fields_zstd = ? WHERE id = ?`, orig, z, id)
+		wantUnreadable(t, e, "households/"+id)
+		exec(`UPDATE records SET fields = '', fields_zstd = ? WHERE id = ?`, append([]byte("x"), z...), id)
+		wantUnreadable(t, e, "households/"+id)
+		exec(`UPDATE records SET fields = '', fields_zstd = ? WHERE id = ?`, z, id)
 		wantIntact(t, e)
 	}
 	// A record that no audited write made.
@@ -96,6 +115,16 @@ func wantIntact(t *testing.T, e *engine.Engine) {
 	}
 	if v.Records < 10 {
 		t.Fatalf("%d records cross-checked, want at least 10", v.Records)
+	}
+}
+
+// wantUnreadable expects audit verify to stop at the record whose stored
+// fields cannot be read, naming it.
+func wantUnreadable(t *testing.T, e *engine.Engine, name string) {
+	t.Helper()
+	_, err := e.CheckAudit(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), name) || !errors.Is(err, server.ErrStoredFields) {
+		t.Fatalf("CheckAudit error = %v; want one naming record %s", err, name)
 	}
 }
 

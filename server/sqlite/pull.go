@@ -61,7 +61,7 @@ func pullRecords(ctx context.Context, tx *sql.Tx, scope []string, all bool, afte
 	if len(scope) == 0 {
 		return nil, nil
 	}
-	q := `SELECT version, collection, id, deleted, fields, meta FROM records WHERE version > ?`
+	q := `SELECT version, collection, id, deleted, fields, fields_zstd, meta FROM records WHERE version > ?`
 	args := []any{after}
 	if !all {
 		marks, ids := inList(scope)
@@ -78,13 +78,17 @@ func pullRecords(ctx context.Context, tx *sql.Tx, scope []string, all bool, afte
 	out := make([]syncproto.Change, 0, min(limit, 1024))
 	for rows.Next() {
 		var c syncproto.Change
-		var fields, meta []byte
-		if err := rows.Scan(&c.Version, &c.Collection, &c.ID, &c.Deleted, &fields, &meta); err != nil {
+		var plain, z, meta []byte
+		if err := rows.Scan(&c.Version, &c.Collection, &c.ID, &c.Deleted, &plain, &z, &meta); err != nil {
 			return nil, err
 		}
-		c.Fields, c.Meta = fields, meta
+		c.Meta = meta
 		if c.Deleted {
 			c.Fields = emptyObject
+		} else if len(z) == 0 {
+			c.Fields = plain
+		} else if c.Fields, err = server.LoadFields(nil, plain, z); err != nil {
+			return nil, fmt.Errorf("pull %s/%s: %w", c.Collection, c.ID, err)
 		}
 		out = append(out, c)
 	}

@@ -10,23 +10,28 @@ import (
 )
 
 const recordCols = `version, collection, id, unit_id, household_id, parent_id, dedupe_key, deleted,
-	fields, field_versions, meta, created_by, created_at`
+	fields, fields_zstd, field_versions, meta, created_by, created_at`
 
 func scanRecord(sc interface{ Scan(...any) error }) (*server.Record, error) {
 	r := &server.Record{Stored: true}
-	var fields, fv, meta, created string
+	var plain, z, fv, meta []byte
+	var created string
 	if err := sc.Scan(&r.Version, &r.Collection, &r.ID, &r.UnitID, &r.HouseholdID, &r.ParentID, &r.DedupeKey,
-		&r.Deleted, &fields, &fv, &meta, &r.CreatedBy, &created); err != nil {
+		&r.Deleted, &plain, &z, &fv, &meta, &r.CreatedBy, &created); err != nil {
 		return nil, err
 	}
 	r.OldVersion, r.CreatedAt = r.Version, parseTS(created)
-	if err := json.Unmarshal([]byte(fields), &r.Fields); err != nil {
+	fields, err := server.LoadFields(nil, plain, z)
+	if err == nil {
+		err = json.Unmarshal(fields, &r.Fields)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("record %s/%s fields: %w", r.Collection, r.ID, err)
 	}
-	if err := json.Unmarshal([]byte(fv), &r.FieldVersions); err != nil {
+	if r.FieldVersions, err = server.LoadVersions(fv, r.Fields, r.Version); err != nil {
 		return nil, fmt.Errorf("record %s/%s field versions: %w", r.Collection, r.ID, err)
 	}
-	if err := json.Unmarshal([]byte(meta), &r.Meta); err != nil {
+	if err := json.Unmarshal(meta, &r.Meta); err != nil {
 		return nil, fmt.Errorf("record %s/%s meta: %w", r.Collection, r.ID, err)
 	}
 	return r, nil
