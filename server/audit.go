@@ -190,6 +190,21 @@ func (v *ChainVerifier) Add(r AuditRow) {
 // engine's back.
 const FieldsHashKey = "fields_sha256"
 
+// An audit row about a record that carries FieldsHashKey also says how the
+// fields changed since the previous such row: FieldsBeforeKey holds the
+// previous values of the fields that changed or went (always present, {}
+// when none did), FieldsNewKey the fields that did not exist before (absent
+// when none). The chain thus holds every value a record ever had once:
+// the current values are in the record, each older one in the row after
+// which it changed. A create's row holds no values at all, only the
+// names of its fields and the hash; walking back from the record through
+// these rows gives the fields after every row, which the hashes confirm
+// (engine.CheckAudit) and the trail shows (engine.AuditTrail).
+const (
+	FieldsBeforeKey = "fields_before"
+	FieldsNewKey    = "fields_new"
+)
+
 // FieldsHash is the hex SHA-256 of a record's fields as EncodeFields
 // encodes them.
 func FieldsHash(fields map[string]json.RawMessage) string {
@@ -201,6 +216,11 @@ func FieldsHash(fields map[string]json.RawMessage) string {
 // added first, the value a plain string. Any other detail is returned
 // unchanged.
 func WithDetailKey(detail []byte, key, value string) []byte {
+	return WithDetailRaw(detail, key, []byte(`"`+value+`"`))
+}
+
+// WithDetailRaw is WithDetailKey for a value already encoded as JSON.
+func WithDetailRaw(detail []byte, key string, value []byte) []byte {
 	d := bytes.TrimSpace(detail)
 	if len(d) == 0 || string(d) == "null" {
 		d = []byte("{}")
@@ -210,9 +230,7 @@ func WithDetailKey(detail []byte, key, value string) []byte {
 	}
 	out := make([]byte, 0, len(d)+len(key)+len(value)+8)
 	out = appendKey(append(out, '{'), key)
-	out = append(out, '"')
 	out = append(out, value...)
-	out = append(out, '"')
 	rest := bytes.TrimSpace(d[1:])
 	if len(rest) > 0 && rest[0] != '}' {
 		out = append(out, ',')

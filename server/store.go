@@ -217,6 +217,11 @@ type Record struct {
 	Stored bool
 	// OldVersion is the version as loaded or last Put.
 	OldVersion int64
+	// Audited is the fields as the audit chain last committed them (every
+	// write of a record's fields is audited): as read from the store, nil
+	// for a record not stored yet, then as of the last audit row about it
+	// in the transaction. The next row records what changed since.
+	Audited map[string]json.RawMessage
 }
 
 // Field returns a string field of r ("" when absent or not a string).

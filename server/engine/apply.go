@@ -3,6 +3,8 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 
 	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/server/merge"
@@ -146,10 +148,6 @@ func placementCollides(collection string, out merge.Outcome) bool {
 // write applies a merge outcome to cur and records its conflicts.
 func (t *txn) write(m *syncproto.Mutation, cur *server.Record, out merge.Outcome, unit, household, parent string,
 	res syncproto.MutationResult, kind string) (syncproto.MutationResult, string, error) {
-	prev := map[string]json.RawMessage{}
-	for f := range out.Apply {
-		prev[f] = cur.Fields[f]
-	}
 	oldUnit, oldHousehold := cur.UnitID, cur.HouseholdID
 	if len(out.Apply) > 0 || !cur.Stored || unit != oldUnit {
 		v, err := t.nextVersion()
@@ -206,10 +204,12 @@ func (t *txn) write(m *syncproto.Mutation, cur *server.Record, out merge.Outcome
 	default:
 		res.Status = syncproto.StatusApplied
 	}
+	// The values changed are not repeated here: withFieldsHash records the
+	// ones they replaced, the record holds the new ones, and the trail
+	// shows both (fillTrail).
 	detail := (&server.ObjectBuilder{}).Int("mutation_id", m.MutationID).Int("base_version", m.BaseVersion).
-		Int("version", cur.Version).Str("status", res.Status).Raw("changes", server.EncodeFields(out.Apply)).
-		Raw("previous", server.EncodeFields(prev)).Raw("conflicts", mustJSON(ids)).Done()
-	return res, unit, t.audit("record.upsert", cur.Collection, cur.ID, detail)
+		Int("version", cur.Version).Str("status", res.Status).Raw("conflicts", mustJSON(ids)).Done()
+	return res, unit, t.auditFields("record.upsert", cur.Collection, cur.ID, detail, slices.Sorted(maps.Keys(out.Apply)))
 }
 
 // save stores a record, keeping derived state (signature meta) current.

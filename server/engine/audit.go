@@ -21,24 +21,6 @@ var recordCollections = func() map[string]bool {
 	return m
 }()
 
-// withFieldsHash adds server.FieldsHashKey to the detail of an audit row
-// about a record that exists in the transaction, committing the chain to
-// the record's fields as they are now (after the write being audited).
-func (t *txn) withFieldsHash(objType, objID string, detail any) (any, error) {
-	if !recordCollections[objType] {
-		return detail, nil
-	}
-	r, err := t.get(objType, objID)
-	if err != nil || r == nil {
-		return detail, err
-	}
-	b, err := server.AuditEntry{Detail: detail}.DetailJSON()
-	if err != nil {
-		return nil, err
-	}
-	return server.RawJSON(server.WithDetailKey(b, server.FieldsHashKey, server.FieldsHash(r.Fields))), nil
-}
-
 // VerifyAudit recomputes every county's hash chain. It returns the number
 // of rows checked and the first break, or nil when every chain is intact.
 func (e *Engine) VerifyAudit(ctx context.Context) (int64, *server.AuditBreak, error) {
@@ -75,12 +57,21 @@ func (e *Engine) CheckAudit(ctx context.Context, anchor *server.AuditHead) (*ser
 type recordKey struct{ county, collection, id string }
 
 // auditedState is what a record's audit rows say its fields are: the
-// hash committed by the newest row that carries one or, for rows written
-// before audit rows carried it, the record.upsert changes folded in order.
+// rows that carry a fields hash (with how the fields changed, for rows
+// that say it) or, for rows written before audit rows carried the hash,
+// the record.upsert changes folded in order.
 type auditedState struct {
 	seq    int64 // the newest row about the record
-	hash   string
+	steps  []auditStep
 	fields map[string]json.RawMessage // legacy rows only
+}
+
+// auditStep is one row about a record that carries a fields hash. A
+// record's steps start at its newest row that does not say how the fields
+// changed, or at its first.
+type auditStep struct {
+	seq int64
+	fieldsStep
 }
 
 func foldAudit(states map[recordKey]*auditedState, r server.AuditRow) error {
@@ -91,20 +82,25 @@ func foldAudit(states map[recordKey]*auditedState, r server.AuditRow) error {
 		states[k] = s
 	}
 	s.seq = r.Seq
-	hasHash := bytes.Contains([]byte(r.Detail), []byte(`"`+server.FieldsHashKey+`"`))
-	if !hasHash && r.Action != "record.upsert" {
+	step, ok, err := parseFieldsStep([]byte(r.Detail))
+	if err != nil {
+		return fmt.Errorf("audit row %d: detail: %w", r.Seq, err)
+	}
+	if ok {
+		if !step.diff {
+			s.steps = s.steps[:0]
+		}
+		s.steps, s.fields = append(s.steps, auditStep{r.Seq, step}), nil
+		return nil
+	}
+	if r.Action != "record.upsert" {
 		return nil
 	}
 	var d struct {
-		Hash    string                     `json:"fields_sha256"`
 		Changes map[string]json.RawMessage `json:"changes"`
 	}
 	if err := json.Unmarshal([]byte(r.Detail), &d); err != nil {
 		return fmt.Errorf("audit row %d: detail: %w", r.Seq, err)
-	}
-	if d.Hash != "" {
-		s.hash, s.fields = d.Hash, nil
-		return nil
 	}
 	if s.fields == nil {
 		s.fields = map[string]json.RawMessage{}
@@ -138,11 +134,7 @@ func (e *Engine) crossCheckRecords(ctx context.Context, v *server.ChainVerifier,
 					if !c.Deleted {
 						v.Records++
 						s := lookupState(states, county, c)
-						if reason := checkRecord(s, c); reason != "" {
-							seq := int64(0)
-							if s != nil {
-								seq = s.seq
-							}
+						if seq, reason := checkRecord(s, c); reason != "" {
 							v.Break = &server.AuditBreak{County: county, Seq: seq, Reason: reason}
 							return nil
 						}
@@ -166,27 +158,38 @@ func lookupState(states map[recordKey]*auditedState, county string, c syncproto.
 }
 
 // checkRecord says how a live record differs from its audit history s
-// ("" when it does not).
-func checkRecord(s *auditedState, c syncproto.Change) string {
+// ("" when it does not) and the row it disagrees with. Walking back from the record through the rows
+// that say how its fields changed, the fields after each row must hash as
+// the row says.
+func checkRecord(s *auditedState, c syncproto.Change) (int64, string) {
 	name := c.Collection + "/" + c.ID
 	if s == nil {
-		return fmt.Sprintf("record %s has no audit history: it was written outside ruhu", name)
+		return 0, fmt.Sprintf("record %s has no audit history: it was written outside ruhu", name)
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(c.Fields, &fields); err != nil {
-		return fmt.Sprintf("record %s: its fields are not a JSON object: %v", name, err)
+		return s.seq, fmt.Sprintf("record %s: its fields are not a JSON object: %v", name, err)
 	}
-	switch {
-	case s.hash != "":
-		if server.FieldsHash(fields) != s.hash {
-			return fmt.Sprintf("record %s does not match audit row %d: its fields differ from what the audited writes made them (changed outside ruhu)", name, s.seq)
+	if len(s.steps) == 0 {
+		if s.fields != nil && !bytes.Equal(server.EncodeFields(dropNulls(fields)), server.EncodeFields(dropNulls(s.fields))) {
+			return s.seq, fmt.Sprintf("record %s does not match audit row %d: its fields differ from the audited changes (changed outside ruhu)", name, s.seq)
 		}
-	case s.fields != nil:
-		if !bytes.Equal(server.EncodeFields(dropNulls(fields)), server.EncodeFields(dropNulls(s.fields))) {
-			return fmt.Sprintf("record %s does not match audit row %d: its fields differ from the audited changes (changed outside ruhu)", name, s.seq)
-		}
+		return 0, ""
 	}
-	return ""
+	for i := len(s.steps) - 1; i >= 0; i-- {
+		st := s.steps[i]
+		if server.FieldsHash(fields) != st.hash {
+			if i == len(s.steps)-1 {
+				return st.seq, fmt.Sprintf("record %s does not match audit row %d: its fields differ from what the audited writes made them (changed outside ruhu)", name, st.seq)
+			}
+			return st.seq, fmt.Sprintf("record %s: audit row %d does not agree with the rows after it: the fields they say it had then do not hash as it says (a row or the record changed outside ruhu)", name, st.seq)
+		}
+		if !st.diff {
+			break
+		}
+		fields = unapply(fields, st.before, st.added)
+	}
+	return 0, ""
 }
 
 func dropNulls(m map[string]json.RawMessage) map[string]json.RawMessage {
@@ -204,7 +207,8 @@ func (e *Engine) AuditTrail(ctx context.Context, objectType, objectID string) ([
 	var out []server.AuditEntry
 	err := e.Store.Read(ctx, func(tx server.Tx) error {
 		var err error
-		out, err = tx.AuditOf(objectType, objectID)
+		t := &txn{e: e, tx: tx}
+		out, err = t.auditOf(objectType, objectID)
 		return err
 	})
 	return out, err

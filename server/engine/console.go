@@ -637,7 +637,7 @@ const maxAuditLines = 500
 func (t *txn) fileAudit(f *HouseholdFile, hh *server.Record, children []*server.Record, names *userNames) error {
 	var entries []server.AuditEntry
 	for _, r := range append([]*server.Record{hh}, children...) {
-		es, err := t.tx.AuditOf(r.Collection, r.ID)
+		es, err := t.auditOf(r.Collection, r.ID)
 		if err != nil {
 			return fmt.Errorf("audit of %s: %w", r.ID, err)
 		}

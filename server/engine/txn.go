@@ -76,8 +76,14 @@ func (t *txn) put(r *server.Record) error {
 
 // audit appends an entry for the actor.
 func (t *txn) audit(action, objType, objID string, detail any) error {
+	return t.auditFields(action, objType, objID, detail, nil)
+}
+
+// auditFields is audit for a write that set the named fields of a record
+// (some possibly to the value they had): withFieldsHash.
+func (t *txn) auditFields(action, objType, objID string, detail any, set []string) error {
 	t.wrote = true
-	detail, err := t.withFieldsHash(objType, objID, detail)
+	detail, err := t.withFieldsHash(objType, objID, detail, set)
 	if err != nil {
 		return err
 	}

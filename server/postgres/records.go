@@ -3,6 +3,7 @@ package postgres
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"github.com/jackc/pgx/v5"
 
@@ -27,6 +28,7 @@ func scanRecord(row pgx.CollectableRow) (*server.Record, error) {
 	if r.FieldVersions, err = server.LoadVersions(fv, r.Fields, r.Version); err != nil {
 		return nil, fmt.Errorf("record %s/%s field versions: %w", r.Collection, r.ID, err)
 	}
+	r.Audited = maps.Clone(r.Fields)
 	if err := json.Unmarshal(meta, &r.Meta); err != nil {
 		return nil, fmt.Errorf("record %s/%s meta: %w", r.Collection, r.ID, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -136,5 +137,122 @@ func wantRecordBreak(t *testing.T, e *engine.Engine, name string) {
 	}
 	if v.Break == nil || !strings.Contains(v.Break.Reason, "record "+name+" ") {
 		t.Fatalf("CheckAudit break = %+v; want one naming record %s", v.Break, name)
+	}
+}
+
+// TestAuditTrailFromTheRecord: a record's audit rows do not repeat the
+// values the record holds, yet the trail shows every value before and
+// after each edit, and audit verify confirms each step by its hash: an
+// older value edited in the chain (re-hashed, so the chain itself holds)
+// is found.
+func TestAuditTrailFromTheRecord(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := app.SeedDemo(ctx, dir, auth.FastArgon2); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	e := engine.New(db)
+	u, err := e.UserByUsername(ctx, "worker1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &server.Actor{UserID: u.ID, UnitID: u.UnitID, UnitPath: u.UnitPath, DeviceID: "dev", Roles: u.Roles}
+	pushSome(t, e, a) // h00000003: created, then category and notes changed
+	q := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
+	version := func(id string) int64 {
+		var v int64
+		if err := e.Store.Read(ctx, func(tx server.Tx) error {
+			r, err := tx.Record(syncproto.CollHouseholds, id)
+			v = r.Version
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	edit := func(mid int64, fields map[string]json.RawMessage) {
+		t.Helper()
+		req := &syncproto.PushRequest{DeviceID: a.DeviceID, Mutations: []syncproto.Mutation{{MutationID: mid,
+			Collection: syncproto.CollHouseholds, ID: "h00000003", Op: syncproto.OpUpsert, BaseVersion: version("h00000003"),
+			Fields: fields}}}
+		if res, err := e.Push(ctx, a, req); err != nil || res.Results[0].Status != syncproto.StatusApplied {
+			t.Fatalf("edit %d: %v %+v", mid, err, res)
+		}
+	}
+	edit(12, map[string]json.RawMessage{"notes": json.RawMessage("null"), "hukou_type": q("urban")}) // a field goes
+	edit(13, map[string]json.RawMessage{"notes": q("又写了"), "head_name": q("户主三")})                   // and comes back
+
+	trail, err := e.AuditTrail(ctx, syncproto.CollHouseholds, "h00000003")
+	if err != nil || len(trail) != 4 {
+		t.Fatalf("trail: %d entries, %v", len(trail), err)
+	}
+	long := strings.Repeat("入户调查记录：家庭收入、财产、支出情况。", 20)
+	want := []struct{ changes, previous map[string]any }{
+		{map[string]any{"notes": long, "category": "dibao", "hukou_type": "rural", "head_name": "户主3"},
+			map[string]any{"notes": nil, "category": nil, "hukou_type": nil, "head_name": nil}},
+		{map[string]any{"notes": "复查", "category": "tekun"}, map[string]any{"notes": long, "category": "dibao"}},
+		{map[string]any{"notes": nil, "hukou_type": "urban"}, map[string]any{"notes": "复查", "hukou_type": "rural"}},
+		{map[string]any{"notes": "又写了", "head_name": "户主三"}, map[string]any{"notes": nil, "head_name": "户主3"}},
+	}
+	for i, w := range want {
+		var d struct{ Changes, Previous map[string]any }
+		if err := json.Unmarshal(trail[i].Detail.(json.RawMessage), &d); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range w.changes {
+			if d.Changes[k] != v || d.Previous[k] != w.previous[k] {
+				t.Errorf("trail row %d, %s: %v → %v, want %v → %v", i, k, d.Previous[k], d.Changes[k], w.previous[k], v)
+			}
+		}
+	}
+	wantIntact(t, e)
+
+	// The stored rows about records hold no value the record holds: the
+	// long notes are only in the row of the edit that replaced them.
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "ruhu.db")+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var rows []server.AuditRow
+	if err := db.AuditRows(ctx, "", func(r server.AuditRow) error { rows = append(rows, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var holding []string
+	for _, r := range rows {
+		if strings.Contains(r.Detail, "入户调查") {
+			holding = append(holding, r.Action+" "+r.ObjectID)
+		}
+		if r.Action == "record.upsert" && strings.Contains(r.Detail, `"fields_new"`) && len(r.Detail) > 400 {
+			t.Errorf("create row %d holds values (%d bytes): %.200s", r.Seq, len(r.Detail), r.Detail)
+		}
+	}
+	if len(holding) != 1 || holding[0] != "record.upsert h00000003" {
+		t.Errorf("rows holding the long notes: %v, want the one edit that replaced them", holding)
+	}
+
+	// Edit the value the newest row says "notes" had before it, and
+	// re-hash the row: the chain holds, the step before does not.
+	last := rows[len(rows)-1]
+	if last.ObjectID != "h00000003" || !strings.Contains(last.Detail, `"fields_before":{"head_name":"户主3"}`) {
+		t.Fatalf("newest row: %s", last.Detail)
+	}
+	last.Detail = strings.Replace(last.Detail, `"fields_before":{"head_name":"户主3"}`, `"fields_before":{"head_name":"户主X"}`, 1)
+	last.Hash = server.RowHash(last.PrevHash, last)
+	for _, q := range []string{`DROP TRIGGER audit_log_no_update`,
+		`UPDATE audit_log SET detail = '` + last.Detail + `', detail_zstd = NULL, hash = '` + last.Hash + `' WHERE seq = ` + fmt.Sprint(last.Seq)} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	v, err := e.CheckAudit(ctx, nil)
+	if err != nil || v.Break == nil || !strings.Contains(v.Break.Reason, "does not agree with the rows after it") ||
+		v.Break.Seq != rows[len(rows)-2].Seq {
+		t.Fatalf("CheckAudit = %+v, %v; want row %d not agreeing", v.Break, err, rows[len(rows)-2].Seq)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/ruhu-org/ruhu/server"
 )
@@ -31,6 +32,7 @@ func scanRecord(sc interface{ Scan(...any) error }) (*server.Record, error) {
 	if r.FieldVersions, err = server.LoadVersions(fv, r.Fields, r.Version); err != nil {
 		return nil, fmt.Errorf("record %s/%s field versions: %w", r.Collection, r.ID, err)
 	}
+	r.Audited = maps.Clone(r.Fields)
 	if err := json.Unmarshal(meta, &r.Meta); err != nil {
 		return nil, fmt.Errorf("record %s/%s meta: %w", r.Collection, r.ID, err)
 	}

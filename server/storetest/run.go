@@ -15,6 +15,7 @@
 package storetest
 
 import (
+	"context"
 	"testing"
 
 	"github.com/ruhu-org/ruhu/server/ruhutest"
@@ -134,12 +135,25 @@ var suite = []struct {
 }
 
 // Run runs every suite test as a parallel subtest of t; newEnv gives each
-// test (and some subtests) its own server on a fresh demo county.
+// test (and some subtests) its own server on a fresh demo county. When a
+// test ends, its county's audit chain must verify and agree with every
+// record, at every step of each record's history (engine.CheckAudit):
+// whatever the test did, each write was audited as it happened.
 func Run(t *testing.T, newEnv NewEnv) {
+	checked := func(t testing.TB) *ruhutest.Env {
+		env := newEnv(t)
+		t.Cleanup(func() {
+			v, err := env.App.Engine.CheckAudit(context.Background(), nil)
+			if err != nil || v.Break != nil {
+				t.Errorf("at the end of the test, the audit check fails: %+v, %v", v.Break, err)
+			}
+		})
+		return env
+	}
 	for _, tc := range suite {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tc.fn(t, newEnv)
+			tc.fn(t, checked)
 		})
 	}
 }
