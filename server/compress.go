@@ -3,13 +3,15 @@ package server
 import (
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 )
 
 // Large values are stored zstd-compressed: audit details (column
-// detail_zstd) and records' fields (column fields_zstd), with the plain
+// detail_zstd) and records' fields (column fields_s2), with the plain
 // column left empty. A value is compressed when it has at least
 // CompressMin bytes and compression saves an eighth or more. A record's
 // fields or a create's audit detail is ~2 KB and compresses several times:
@@ -42,6 +44,18 @@ func compress(v []byte) (plain, z []byte) {
 		return v, nil
 	}
 	z = zenc.EncodeAll(v, make([]byte, 0, len(v)/2))
+	if len(z) > len(v)-len(v)/8 {
+		return v, nil
+	}
+	return nil, z
+}
+
+// compressS2 is compress with S2 (its block format).
+func compressS2(v []byte) (plain, z []byte) {
+	if len(v) < CompressMin {
+		return v, nil
+	}
+	z = s2.Encode(make([]byte, s2.MaxEncodedLen(len(v))), v)
 	if len(z) > len(v)-len(v)/8 {
 		return v, nil
 	}
@@ -103,12 +117,12 @@ func LoadDetail(plain string, z []byte) string {
 var FieldsQueried = map[string]bool{"signatures": true, "photos": true, "cases": true}
 
 // StoredFields returns the columns that store a record's encoded fields
-// (EncodeFields): the fields and nil, or nil and their zstd compression.
+// (EncodeFields): the fields and nil, or nil and their S2 compression.
 func StoredFields(collection string, fields []byte) (plain, z []byte) {
 	if FieldsQueried[collection] {
 		return fields, nil
 	}
-	return compress(fields)
+	return compressS2(fields)
 }
 
 // StoredFieldsAll is StoredFields for many records at once: plain[i] and
@@ -129,12 +143,14 @@ func LoadFields(dst, plain, z []byte) ([]byte, error) {
 	if len(z) == 0 {
 		return append(dst, plain...), nil
 	}
-	if len(plain) != 0 {
-		return nil, ErrStoredFields
+	n, err := s2.DecodedLen(z)
+	if err != nil || len(plain) != 0 || n > maxStored {
+		return nil, errors.Join(ErrStoredFields, err)
 	}
-	d, err := zdec.DecodeAll(z, dst)
+	dst = slices.Grow(dst, n)
+	d, err := s2.Decode(dst[len(dst):len(dst)+n], z) // decodes in place: it has room
 	if err != nil {
 		return nil, errors.Join(ErrStoredFields, err)
 	}
-	return d, nil
+	return append(dst, d...), nil // d is already dst's tail: a copy onto itself
 }

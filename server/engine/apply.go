@@ -207,9 +207,12 @@ func (t *txn) write(m *syncproto.Mutation, cur *server.Record, out merge.Outcome
 	// The values changed are not repeated here: withFieldsHash records the
 	// ones they replaced, the record holds the new ones, and the trail
 	// shows both (fillTrail).
-	detail := (&server.ObjectBuilder{}).Int("mutation_id", m.MutationID).Int("base_version", m.BaseVersion).
-		Int("version", cur.Version).Str("status", res.Status).Raw("conflicts", mustJSON(ids)).Done()
-	return res, unit, t.auditFields("record.upsert", cur.Collection, cur.ID, detail, slices.Sorted(maps.Keys(out.Apply)))
+	b := (&server.ObjectBuilder{}).Int("mutation_id", m.MutationID).Int("base_version", m.BaseVersion).
+		Int("version", cur.Version).Str("status", res.Status)
+	if len(ids) > 0 {
+		b.Raw("conflicts", mustJSON(ids))
+	}
+	return res, unit, t.auditFields("record.upsert", cur.Collection, cur.ID, b.Done(), slices.Sorted(maps.Keys(out.Apply)))
 }
 
 // save stores a record, keeping derived state (signature meta) current.

@@ -84,7 +84,7 @@ func (t *tx) LiveHousehold(key, except string) (*server.Record, error) {
 }
 
 var recordWriteCols = []string{"version", "collection", "id", "unit_id", "household_id", "parent_id", "dedupe_key",
-	"deleted", "fields", "fields_zstd", "field_versions", "meta", "created_by", "created_at", "updated_at"}
+	"deleted", "fields", "fields_s2", "field_versions", "meta", "created_by", "created_at", "updated_at"}
 
 // flush writes pending records: their old rows (keyed by version) are
 // deleted and their current state inserted, with multi-row statements.

@@ -57,7 +57,7 @@ func TestVerifyCrossChecksRecords(t *testing.T) {
 		// The households' fields are stored compressed: an edit writes
 		// them back plain.
 		var plain, z []byte
-		if err := raw.QueryRow(`SELECT fields, fields_zstd FROM records WHERE id = ?`, id).Scan(&plain, &z); err != nil {
+		if err := raw.QueryRow(`SELECT fields, fields_s2 FROM records WHERE id = ?`, id).Scan(&plain, &z); err != nil {
 			t.Fatal(err)
 		}
 		if len(z) == 0 {
@@ -68,19 +68,19 @@ func TestVerifyCrossChecksRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 		orig := string(origB)
-		exec(`UPDATE records SET fields = json_set(?, '$.head_name', '改过'), fields_zstd = NULL WHERE id = ?`, orig, id)
+		exec(`UPDATE records SET fields = json_set(?, '$.head_name', '改过'), fields_s2 = NULL WHERE id = ?`, orig, id)
 		wantRecordBreak(t, e, "households/"+id)
-		exec(`UPDATE records SET fields = json_remove(?, '$.notes'), fields_zstd = NULL WHERE id = ?`, orig, id)
+		exec(`UPDATE records SET fields = json_remove(?, '$.notes'), fields_s2 = NULL WHERE id = ?`, orig, id)
 		wantRecordBreak(t, e, "households/"+id)
-		exec(`UPDATE records SET fields = ?, fields_zstd = NULL WHERE id = ?`, orig, id)
+		exec(`UPDATE records SET fields = ?, fields_s2 = NULL WHERE id = ?`, orig, id)
 		wantIntact(t, e)
 		// A row holding both forms, or a compressed form that does not
 		// decompress, was not written by ruhu.
-		exec(`UPDATE records SET fields = ?, fields_zstd = ? WHERE id = ?`, orig, z, id)
+		exec(`UPDATE records SET fields = ?, fields_s2 = ? WHERE id = ?`, orig, z, id)
 		wantUnreadable(t, e, "households/"+id)
-		exec(`UPDATE records SET fields = '', fields_zstd = ? WHERE id = ?`, append([]byte("x"), z...), id)
+		exec(`UPDATE records SET fields = '', fields_s2 = ? WHERE id = ?`, append([]byte("x"), z...), id)
 		wantUnreadable(t, e, "households/"+id)
-		exec(`UPDATE records SET fields = '', fields_zstd = ? WHERE id = ?`, z, id)
+		exec(`UPDATE records SET fields = '', fields_s2 = ? WHERE id = ?`, z, id)
 		wantIntact(t, e)
 	}
 	// A record that no audited write made.

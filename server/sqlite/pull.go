@@ -61,7 +61,7 @@ func pullRecords(ctx context.Context, tx *sql.Tx, scope []string, all bool, afte
 	if len(scope) == 0 {
 		return nil, nil
 	}
-	q := `SELECT version, collection, id, deleted, fields, fields_zstd, meta FROM records WHERE version > ?`
+	q := `SELECT version, collection, id, deleted, fields, fields_s2, meta FROM records WHERE version > ?`
 	args := []any{after}
 	if !all {
 		marks, ids := inList(scope)

@@ -11,7 +11,7 @@ import (
 )
 
 const recordCols = `version, collection, id, unit_id, household_id, parent_id, dedupe_key, deleted,
-	fields, fields_zstd, field_versions, meta, created_by, created_at`
+	fields, fields_s2, field_versions, meta, created_by, created_at`
 
 func scanRecord(sc interface{ Scan(...any) error }) (*server.Record, error) {
 	r := &server.Record{Stored: true}
