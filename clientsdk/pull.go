@@ -1,8 +1,10 @@
 package clientsdk
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -45,12 +47,17 @@ func (c *Client) pullAll(ctx context.Context, rep *SyncReport) error {
 func (c *Client) storePage(ctx context.Context, user string, page *syncproto.PullResponse, rep *SyncReport) error {
 	part := &SyncReport{}
 	err := inTx(ctx, c.db, func(tx *sql.Tx) error {
+		w, err := c.newPageWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer w.close()
 		for i := range page.Changes {
-			if err := c.applyChange(ctx, tx, &page.Changes[i], part); err != nil {
+			if err := w.apply(ctx, &page.Changes[i], part); err != nil {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE sessions SET cursor = ? WHERE user_id = ?`, page.Cursor, user)
+		_, err = tx.ExecContext(ctx, `UPDATE sessions SET cursor = ? WHERE user_id = ?`, page.Cursor, user)
 		return err
 	})
 	if err == nil {
@@ -59,24 +66,100 @@ func (c *Client) storePage(ctx context.Context, user string, page *syncproto.Pul
 	return err
 }
 
-// applyChange stores the server's state of one record. A tombstone purges
-// the record (a record with queued edits stays hidden until they are
-// pushed: the server keeps them in a conflict). Queued fields keep showing
-// over the new state, and the first queued mutation's base moves up when
-// the change did not touch what it edits.
-func (c *Client) applyChange(ctx context.Context, tx *sql.Tx, ch *syncproto.Change, rep *SyncReport) error {
+// pageWriter stores the changes of one page in its transaction. The
+// statements every change runs are prepared once per page: parsing them
+// again for each record cost more than running them.
+type pageWriter struct {
+	c   *Client
+	tx  *sql.Tx
+	now string // updated_at of every row the page writes
+	// probe returns the version held for a record (NULL: none) and
+	// whether the outbox holds entries of it.
+	probe, upsert, purge *sql.Stmt
+}
+
+func (c *Client) newPageWriter(ctx context.Context, tx *sql.Tx) (*pageWriter, error) {
+	w := &pageWriter{c: c, tx: tx, now: c.nowString()}
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&w.probe, `SELECT (SELECT version FROM records WHERE collection = ?1 AND id = ?2),
+			EXISTS (SELECT 1 FROM outbox WHERE collection = ?1 AND record_id = ?2)`},
+		{&w.upsert, upsertRecordSQL},
+		{&w.purge, `DELETE FROM records WHERE collection = ? AND id = ?`},
+	} {
+		s, err := tx.PrepareContext(ctx, p.sql)
+		if err != nil {
+			w.close()
+			return nil, fmt.Errorf("prepare pull statements: %w", err)
+		}
+		*p.stmt = s
+	}
+	return w, nil
+}
+
+func (w *pageWriter) close() {
+	for _, s := range []*sql.Stmt{w.probe, w.upsert, w.purge} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// apply stores the server's state of one record. A tombstone purges the
+// record (a record with queued edits stays hidden until they are pushed:
+// the server keeps them in a conflict). Queued fields keep showing over
+// the new state, and the first queued mutation's base moves up when the
+// change did not touch what it edits.
+func (w *pageWriter) apply(ctx context.Context, ch *syncproto.Change, rep *SyncReport) error {
+	var held sql.NullInt64
+	var queued bool
+	if err := w.probe.QueryRowContext(ctx, ch.Collection, ch.ID).Scan(&held, &queued); err != nil {
+		return fmt.Errorf("load %s/%s: %w", ch.Collection, ch.ID, err)
+	}
+	if held.Valid && ch.Version < held.Int64 {
+		return nil // an older state than one a push result already gave
+	}
+	if queued {
+		return w.c.applyOverQueued(ctx, w.tx, ch, rep)
+	}
+	// Nothing queued for the record (always so for a tablet joining its
+	// village): the view is the server's state, stored as the server sent
+	// it — what writeRow, recompute and fastForward would come to, without
+	// decoding and encoding the fields again.
+	if ch.Deleted {
+		rep.Pulled++
+		rep.Purged++
+		if _, err := w.purge.ExecContext(ctx, ch.Collection, ch.ID); err != nil {
+			return fmt.Errorf("purge %s/%s: %w", ch.Collection, ch.ID, err)
+		}
+		return nil
+	}
+	fields, err := rawObject(ch.Fields)
+	if err != nil {
+		return err
+	}
+	household := ch.ID
+	if ch.Collection != syncproto.CollHouseholds {
+		household = rawHousehold(fields)
+	}
+	if _, err := w.upsert.ExecContext(ctx, ch.Collection, ch.ID, ch.Version, fields, false, changeMeta(ch), fields,
+		household, w.now); err != nil {
+		return fmt.Errorf("write %s/%s: %w", ch.Collection, ch.ID, err)
+	}
+	rep.Pulled++
+	return nil
+}
+
+// applyOverQueued stores the server's state of a record the outbox holds
+// edits of, and lays them over it.
+func (c *Client) applyOverQueued(ctx context.Context, tx *sql.Tx, ch *syncproto.Change, rep *SyncReport) error {
 	r, err := loadRow(ctx, tx, ch.Collection, ch.ID)
 	if err != nil {
 		return err
 	}
-	if r.exists && ch.Version < r.Version {
-		return nil // an older state than one a push result already gave
-	}
-	r.Version, r.ServerDeleted = ch.Version, ch.Deleted
-	r.Meta = "{}"
-	if len(ch.Meta) > 0 && string(ch.Meta) != "null" {
-		r.Meta = string(ch.Meta)
-	}
+	r.Version, r.ServerDeleted, r.Meta = ch.Version, ch.Deleted, changeMeta(ch)
 	if ch.Deleted {
 		r.ServerFields = nil
 		rep.Purged++
@@ -84,22 +167,6 @@ func (c *Client) applyChange(ctx context.Context, tx *sql.Tx, ch *syncproto.Chan
 		return err
 	}
 	rep.Pulled++
-	entries, err := entriesFor(ctx, tx, ch.Collection, ch.ID)
-	if err != nil {
-		return err
-	}
-	if len(entries) == 0 {
-		// Nothing queued for the record (always so for a tablet joining
-		// its village): the view is the server's state, written once —
-		// what writeRow, recompute and fastForward would come to in five
-		// more statements.
-		if r.ServerDeleted || r.ServerFields == nil {
-			_, err := tx.ExecContext(ctx, `DELETE FROM records WHERE collection = ? AND id = ?`, ch.Collection, ch.ID)
-			return err
-		}
-		r.View = r.ServerFields
-		return c.writeRow(ctx, tx, r)
-	}
 	if err := c.writeRow(ctx, tx, r); err != nil {
 		return err
 	}
@@ -107,6 +174,42 @@ func (c *Client) applyChange(ctx context.Context, tx *sql.Tx, ch *syncproto.Chan
 		return err
 	}
 	return c.fastForward(ctx, tx, ch.Collection, ch.ID)
+}
+
+// changeMeta is the meta column of a change ("{}" when it has none).
+func changeMeta(ch *syncproto.Change) string {
+	if len(ch.Meta) > 0 && string(ch.Meta) != "null" {
+		return string(ch.Meta)
+	}
+	return "{}"
+}
+
+// rawObject returns a change's fields as the text the records table keeps:
+// the JSON object as sent ("{}" for none or null), or the error
+// decodeFields would give. The page decoder has already checked that it is
+// valid JSON.
+func rawObject(raw json.RawMessage) (string, error) {
+	s := bytes.TrimSpace(raw)
+	switch {
+	case len(s) == 0 || string(s) == "null":
+		return "{}", nil
+	case s[0] != '{':
+		return "", fmt.Errorf("decode fields: %s is not an object", s[:min(len(s), 16)])
+	}
+	return string(s), nil
+}
+
+// rawHousehold is the household_id of a record's fields ("" when absent
+// or not a string), read without building the map of every field.
+func rawHousehold(fields string) string {
+	var f struct {
+		HouseholdID json.RawMessage `json:"household_id"`
+	}
+	var s string
+	if json.Unmarshal([]byte(fields), &f) != nil || json.Unmarshal(f.HouseholdID, &s) != nil {
+		return ""
+	}
+	return s
 }
 
 // Pull fetches the server's changes without pushing (for example right
