@@ -15,33 +15,69 @@ import (
 
 // pullAll pulls the current user's feed until has_more is false. Each page
 // is stored with its cursor in one transaction, so a cut pull resumes at
-// the first page not stored.
+// the first page not stored. The next page is fetched while one is being
+// stored: its cursor is in the page, and it is stored only after it.
 func (c *Client) pullAll(ctx context.Context, rep *SyncReport) error {
 	user, err := c.currentUser(ctx)
 	if err != nil {
 		return err
 	}
+	s, err := findSession(ctx, c.db, user)
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		return ErrNotLoggedIn
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	next := c.fetchPage(ctx, user, s.Cursor)
+	defer func() {
+		cancel()
+		if next != nil {
+			<-next // no request outlives the pull
+		}
+	}()
 	for {
-		s, err := findSession(ctx, c.db, user)
-		if err != nil {
-			return err
+		res := <-next
+		next = nil
+		if res.err != nil {
+			return fmt.Errorf("pull: %w", res.err)
 		}
-		if s == nil {
-			return ErrNotLoggedIn
+		if res.page.HasMore {
+			next = c.fetchPage(ctx, user, res.page.Cursor)
 		}
-		q := url.Values{"cursor": {s.Cursor}, "limit": {strconv.Itoa(c.opts.pullLimit)}}
-		var page syncproto.PullResponse
-		if err := c.call(ctx, user, http.MethodGet, "/v1/sync/pull?"+q.Encode(), nil, &page); err != nil {
-			return fmt.Errorf("pull: %w", err)
-		}
-		if err := c.storePage(ctx, user, &page, rep); err != nil {
+		if err := c.storePage(ctx, user, res.page, rep); err != nil {
 			return err
 		}
 		c.report(Progress{Phase: PhasePull, Done: int64(rep.Pulled)})
-		if !page.HasMore {
+		if !res.page.HasMore {
 			return nil
 		}
 	}
+}
+
+type fetched struct {
+	page *syncproto.PullResponse
+	err  error
+}
+
+// fetchPage starts fetching the page after cursor. The access token is
+// taken before it returns, so the request does not wait for the store's
+// one connection while a page is being written.
+func (c *Client) fetchPage(ctx context.Context, user, cursor string) <-chan fetched {
+	out := make(chan fetched, 1)
+	token, err := c.accessToken(ctx, user)
+	if err != nil {
+		out <- fetched{err: err}
+		return out
+	}
+	q := url.Values{"cursor": {cursor}, "limit": {strconv.Itoa(c.opts.pullLimit)}}
+	go func() {
+		page := &syncproto.PullResponse{}
+		err := c.callWith(ctx, user, token, http.MethodGet, "/v1/sync/pull?"+q.Encode(), nil, page)
+		out <- fetched{page, err}
+	}()
+	return out
 }
 
 func (c *Client) storePage(ctx context.Context, user string, page *syncproto.PullResponse, rep *SyncReport) error {
