@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -109,20 +110,43 @@ type pageWriter struct {
 	c   *Client
 	tx  *sql.Tx
 	now string // updated_at of every row the page writes
-	// probe returns the version held for a record (NULL: none) and
-	// whether the outbox holds entries of it.
-	probe, upsert, purge *sql.Stmt
+	// queued holds the records the outbox has entries of, read once per
+	// page (the outbox is short, and empty after a push).
+	queued map[recordKey]bool
+	// version returns the version held for a record; upsert writes a
+	// record unless the row holds a newer version; purge deletes a row.
+	version, upsert, purge *sql.Stmt
 }
 
+type recordKey struct{ collection, id string }
+
+// upsertPulledSQL stores the server's state of a record with nothing
+// queued, unless a push result already gave a newer one.
+const upsertPulledSQL = upsertRecordSQL + ` WHERE excluded.version >= records.version`
+
 func (c *Client) newPageWriter(ctx context.Context, tx *sql.Tx) (*pageWriter, error) {
-	w := &pageWriter{c: c, tx: tx, now: c.nowString()}
+	w := &pageWriter{c: c, tx: tx, now: c.nowString(), queued: map[recordKey]bool{}}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT collection, record_id FROM outbox`)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k recordKey
+		if err := rows.Scan(&k.collection, &k.id); err != nil {
+			return nil, fmt.Errorf("read outbox: %w", err)
+		}
+		w.queued[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
 	for _, p := range []struct {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&w.probe, `SELECT (SELECT version FROM records WHERE collection = ?1 AND id = ?2),
-			EXISTS (SELECT 1 FROM outbox WHERE collection = ?1 AND record_id = ?2)`},
-		{&w.upsert, upsertRecordSQL},
+		{&w.version, `SELECT version FROM records WHERE collection = ? AND id = ?`},
+		{&w.upsert, upsertPulledSQL},
 		{&w.purge, `DELETE FROM records WHERE collection = ? AND id = ?`},
 	} {
 		s, err := tx.PrepareContext(ctx, p.sql)
@@ -136,28 +160,21 @@ func (c *Client) newPageWriter(ctx context.Context, tx *sql.Tx) (*pageWriter, er
 }
 
 func (w *pageWriter) close() {
-	for _, s := range []*sql.Stmt{w.probe, w.upsert, w.purge} {
+	for _, s := range []*sql.Stmt{w.version, w.upsert, w.purge} {
 		if s != nil {
 			s.Close()
 		}
 	}
 }
 
-// apply stores the server's state of one record. A tombstone purges the
-// record (a record with queued edits stays hidden until they are pushed:
-// the server keeps them in a conflict). Queued fields keep showing over
-// the new state, and the first queued mutation's base moves up when the
-// change did not touch what it edits.
+// apply stores the server's state of one record, unless the device holds
+// a newer one (a push result gave it). A tombstone purges the record (a
+// record with queued edits stays hidden until they are pushed: the server
+// keeps them in a conflict). Queued fields keep showing over the new
+// state, and the first queued mutation's base moves up when the change did
+// not touch what it edits.
 func (w *pageWriter) apply(ctx context.Context, ch *syncproto.Change, rep *SyncReport) error {
-	var held sql.NullInt64
-	var queued bool
-	if err := w.probe.QueryRowContext(ctx, ch.Collection, ch.ID).Scan(&held, &queued); err != nil {
-		return fmt.Errorf("load %s/%s: %w", ch.Collection, ch.ID, err)
-	}
-	if held.Valid && ch.Version < held.Int64 {
-		return nil // an older state than one a push result already gave
-	}
-	if queued {
+	if w.queued[recordKey{ch.Collection, ch.ID}] {
 		return w.c.applyOverQueued(ctx, w.tx, ch, rep)
 	}
 	// Nothing queued for the record (always so for a tablet joining its
@@ -165,11 +182,20 @@ func (w *pageWriter) apply(ctx context.Context, ch *syncproto.Change, rep *SyncR
 	// it — what writeRow, recompute and fastForward would come to, without
 	// decoding and encoding the fields again.
 	if ch.Deleted {
-		rep.Pulled++
-		rep.Purged++
+		var held int64
+		err := w.version.QueryRowContext(ctx, ch.Collection, ch.ID).Scan(&held)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return fmt.Errorf("load %s/%s: %w", ch.Collection, ch.ID, err)
+		case ch.Version < held:
+			return nil
+		}
 		if _, err := w.purge.ExecContext(ctx, ch.Collection, ch.ID); err != nil {
 			return fmt.Errorf("purge %s/%s: %w", ch.Collection, ch.ID, err)
 		}
+		rep.Pulled++
+		rep.Purged++
 		return nil
 	}
 	fields, err := rawObject(ch.Fields)
@@ -180,11 +206,16 @@ func (w *pageWriter) apply(ctx context.Context, ch *syncproto.Change, rep *SyncR
 	if ch.Collection != syncproto.CollHouseholds {
 		household = rawHousehold(fields)
 	}
-	if _, err := w.upsert.ExecContext(ctx, ch.Collection, ch.ID, ch.Version, fields, false, changeMeta(ch), fields,
-		household, w.now); err != nil {
+	res, err := w.upsert.ExecContext(ctx, ch.Collection, ch.ID, ch.Version, fields, false, changeMeta(ch), fields,
+		household, w.now)
+	if err != nil {
 		return fmt.Errorf("write %s/%s: %w", ch.Collection, ch.ID, err)
 	}
-	rep.Pulled++
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("write %s/%s: %w", ch.Collection, ch.ID, err)
+	} else if n > 0 {
+		rep.Pulled++
+	} // else an older state than the one held
 	return nil
 }
 
@@ -194,6 +225,9 @@ func (c *Client) applyOverQueued(ctx context.Context, tx *sql.Tx, ch *syncproto.
 	r, err := loadRow(ctx, tx, ch.Collection, ch.ID)
 	if err != nil {
 		return err
+	}
+	if r.exists && ch.Version < r.Version {
+		return nil // an older state than one a push result already gave
 	}
 	r.Version, r.ServerDeleted, r.Meta = ch.Version, ch.Deleted, changeMeta(ch)
 	if ch.Deleted {
