@@ -121,8 +121,17 @@ type pageWriter struct {
 type recordKey struct{ collection, id string }
 
 // upsertPulledSQL stores the server's state of a record with nothing
-// queued, unless a push result already gave a newer one.
-const upsertPulledSQL = upsertRecordSQL + ` WHERE excluded.version >= records.version`
+// queued, unless a push result already gave a newer one: the fields (?4)
+// are both the server's state and the view, bound once, and SQLite reads
+// the household of a member or an investigation from them (householdOf).
+const upsertPulledSQL = `INSERT INTO records (collection, id, version, server_fields, server_deleted, meta,
+	view, household_id, updated_at) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?4,
+	CASE WHEN ?1 = '` + syncproto.CollHouseholds + `' THEN ?2 WHEN json_type(?4, '$.household_id') = 'text'
+		THEN json_extract(?4, '$.household_id') ELSE '' END, ?6)
+	ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version, server_fields = excluded.server_fields,
+	server_deleted = excluded.server_deleted, meta = excluded.meta, view = excluded.view,
+	household_id = excluded.household_id, updated_at = excluded.updated_at
+	WHERE excluded.version >= records.version`
 
 func (c *Client) newPageWriter(ctx context.Context, tx *sql.Tx) (*pageWriter, error) {
 	w := &pageWriter{c: c, tx: tx, now: c.nowString(), queued: map[recordKey]bool{}}
@@ -202,12 +211,7 @@ func (w *pageWriter) apply(ctx context.Context, ch *syncproto.Change, rep *SyncR
 	if err != nil {
 		return err
 	}
-	household := ch.ID
-	if ch.Collection != syncproto.CollHouseholds {
-		household = rawHousehold(fields)
-	}
-	res, err := w.upsert.ExecContext(ctx, ch.Collection, ch.ID, ch.Version, fields, false, changeMeta(ch), fields,
-		household, w.now)
+	res, err := w.upsert.ExecContext(ctx, ch.Collection, ch.ID, ch.Version, fields, changeMeta(ch), w.now)
 	if err != nil {
 		return fmt.Errorf("write %s/%s: %w", ch.Collection, ch.ID, err)
 	}
@@ -267,19 +271,6 @@ func rawObject(raw json.RawMessage) (string, error) {
 		return "", fmt.Errorf("decode fields: %s is not an object", s[:min(len(s), 16)])
 	}
 	return string(s), nil
-}
-
-// rawHousehold is the household_id of a record's fields ("" when absent
-// or not a string), read without building the map of every field.
-func rawHousehold(fields string) string {
-	var f struct {
-		HouseholdID json.RawMessage `json:"household_id"`
-	}
-	var s string
-	if json.Unmarshal([]byte(fields), &f) != nil || json.Unmarshal(f.HouseholdID, &s) != nil {
-		return ""
-	}
-	return s
 }
 
 // Pull fetches the server's changes without pushing (for example right
