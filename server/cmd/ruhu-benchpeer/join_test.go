@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -87,6 +89,11 @@ func BenchmarkTabletJoin(b *testing.B) {
 					b.Fatalf("pulled %d records, want %d", rep.Pulled, want)
 				}
 				c.Close()
+				st, err := os.Stat(filepath.Join(c.Dir(), clientsdk.StoreFile))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(st.Size())/(1<<20), "store-MiB")
 				b.ReportMetric(took.Seconds(), "join-s")
 				b.ReportMetric(cpu.Seconds(), "cpu-s")
 				b.ReportMetric(float64(wire.Load())/(1<<20), "wire-MiB")
