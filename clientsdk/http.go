@@ -152,6 +152,12 @@ func fallbackCode(status int) string {
 // answer into out (nil to discard). Errors: *APIError, ErrUnreachable,
 // ErrReloginRequired.
 func (c *Client) call(ctx context.Context, userID, method, path string, in, out any) error {
+	return c.callWith(ctx, userID, "", method, path, in, out)
+}
+
+// callWith is call with an access token of userID already taken ("" to
+// take one).
+func (c *Client) callWith(ctx context.Context, userID, token, method, path string, in, out any) error {
 	r := request{method: method, url: path}
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -160,7 +166,7 @@ func (c *Client) call(ctx context.Context, userID, method, path string, in, out 
 		}
 		r.body = b
 	}
-	res, err := c.authed(ctx, userID, r)
+	res, err := c.authedWith(ctx, userID, token, r)
 	if err != nil {
 		return err
 	}
@@ -180,12 +186,20 @@ func (c *Client) call(ctx context.Context, userID, method, path string, in, out 
 // authed sends r with userID's access token, refreshing it once when the
 // server says it expired or is invalid.
 func (c *Client) authed(ctx context.Context, userID string, r request) (*http.Response, error) {
+	return c.authedWith(ctx, userID, "", r)
+}
+
+// authedWith is authed with an access token of userID already taken ("" to
+// take one).
+func (c *Client) authedWith(ctx context.Context, userID, token string, r request) (*http.Response, error) {
 	if userID == "" {
 		return c.send(ctx, r, "")
 	}
-	token, err := c.accessToken(ctx, userID)
-	if err != nil {
-		return nil, err
+	var err error
+	if token == "" {
+		if token, err = c.accessToken(ctx, userID); err != nil {
+			return nil, err
+		}
 	}
 	res, err := c.send(ctx, r, token)
 	if err != nil || res.StatusCode != http.StatusUnauthorized {

@@ -141,6 +141,13 @@ func (c *Client) recompute(ctx context.Context, tx *sql.Tx, collection, id strin
 	return c.writeRow(ctx, tx, r)
 }
 
+// upsertRecordSQL inserts or replaces a row of the records table.
+const upsertRecordSQL = `INSERT INTO records (collection, id, version, server_fields, server_deleted, meta,
+	view, household_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version, server_fields = excluded.server_fields,
+	server_deleted = excluded.server_deleted, meta = excluded.meta, view = excluded.view,
+	household_id = excluded.household_id, updated_at = excluded.updated_at`
+
 // writeRow stores r (inserting or replacing the row).
 func (c *Client) writeRow(ctx context.Context, tx *sql.Tx, r *recordRow) error {
 	var server, view any
@@ -150,12 +157,7 @@ func (c *Client) writeRow(ctx context.Context, tx *sql.Tx, r *recordRow) error {
 	if r.View != nil {
 		view = encodeFields(r.View)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO records (collection, id, version, server_fields, server_deleted, meta,
-		view, household_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (collection, id) DO UPDATE SET version = excluded.version, server_fields = excluded.server_fields,
-		server_deleted = excluded.server_deleted, meta = excluded.meta, view = excluded.view,
-		household_id = excluded.household_id, updated_at = excluded.updated_at`,
-		r.Collection, r.ID, r.Version, server, r.ServerDeleted, r.Meta, view, householdOf(r), c.nowString())
+	_, err := tx.ExecContext(ctx, upsertRecordSQL, r.Collection, r.ID, r.Version, server, r.ServerDeleted, r.Meta, view, householdOf(r), c.nowString())
 	if err != nil {
 		return fmt.Errorf("write %s/%s: %w", r.Collection, r.ID, err)
 	}

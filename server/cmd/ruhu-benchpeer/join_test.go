@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,7 +27,10 @@ import (
 
 // BenchmarkTabletJoin measures a fresh tablet joining a village of 2,000
 // households with 4 members each (≈ 10,000 records) through clientsdk,
-// writing its local store included: wall time and bytes on the wire.
+// writing its local store included: wall time, the CPU time of server and
+// tablet together (cpu-s, steadier than wall time on a busy machine), the
+// bytes on the wire (wire-MiB, as sent: headers and gzip included) and the
+// JSON they carry (json-MiB).
 //
 //	go test -run='^$' -bench=TabletJoin -benchtime=1x ./server/cmd/ruhu-benchpeer/
 func BenchmarkTabletJoin(b *testing.B) {
@@ -50,8 +57,17 @@ func BenchmarkTabletJoin(b *testing.B) {
 	for _, limit := range []int{syncproto.DefaultPullLimit, syncproto.MaxPullLimit} {
 		b.Run(fmt.Sprintf("page=%d", limit), func(b *testing.B) {
 			for range b.N {
-				var wire atomic.Int64
-				hc := &http.Client{Timeout: time.Minute, Transport: countingTransport{http.DefaultTransport, &wire}}
+				var wire, body atomic.Int64
+				tr := http.DefaultTransport.(*http.Transport).Clone()
+				dial := tr.DialContext
+				tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+					conn, err := dial(ctx, network, addr)
+					if err != nil {
+						return nil, err
+					}
+					return countingConn{conn, &wire}, nil
+				}
+				hc := &http.Client{Timeout: time.Minute, Transport: countingTransport{tr, &body}}
 				c, err := clientsdk.Open(b.TempDir(), srv.URL, clientsdk.WithHTTPClient(hc), clientsdk.WithPullLimit(limit))
 				if err != nil {
 					b.Fatal(err)
@@ -60,9 +76,12 @@ func BenchmarkTabletJoin(b *testing.B) {
 					b.Fatal(err)
 				}
 				wire.Store(0)
+				body.Store(0)
+				cpu0 := cpuTime()
 				start := time.Now()
 				rep, err := c.Pull(ctx)
 				took := time.Since(start)
+				cpu := cpuTime() - cpu0
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -70,8 +89,15 @@ func BenchmarkTabletJoin(b *testing.B) {
 					b.Fatalf("pulled %d records, want %d", rep.Pulled, want)
 				}
 				c.Close()
+				st, err := os.Stat(filepath.Join(c.Dir(), clientsdk.StoreFile))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(st.Size())/(1<<20), "store-MiB")
 				b.ReportMetric(took.Seconds(), "join-s")
+				b.ReportMetric(cpu.Seconds(), "cpu-s")
 				b.ReportMetric(float64(wire.Load())/(1<<20), "wire-MiB")
+				b.ReportMetric(float64(body.Load())/(1<<20), "json-MiB")
 				b.ReportMetric(float64(rep.Pulled), "records")
 			}
 		})
@@ -123,7 +149,38 @@ func seedVillage(b *testing.B, a *app.App, actor *server.Actor, households, memb
 	}
 }
 
-// countingTransport counts request and response body bytes.
+// cpuTime is the CPU time (user and system) the process used so far: the
+// server's and the tablet's together, since both run in it. Unlike wall
+// time it hardly changes with what else the machine runs.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// countingConn counts the bytes a connection reads and writes: what goes
+// over the wire, headers and compression included.
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (c countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// countingTransport counts request and response body bytes as the client
+// sees them (decompressed).
 type countingTransport struct {
 	rt http.RoundTripper
 	n  *atomic.Int64
