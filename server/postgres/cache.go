@@ -44,16 +44,17 @@ func (t *tx) trackHead(r *server.Record) {
 }
 
 const upsertRecords = `INSERT INTO records (county_id, version, collection, id, unit_id, household_id, parent_id,
-	dedupe_key, deleted, fields, field_versions, meta, created_by, created_at, updated_at)
+	dedupe_key, deleted, fields, fields_s2, field_versions, meta, created_by, created_at, updated_at)
 SELECT $1, u.version, u.collection, u.id, u.unit_id, u.household_id, u.parent_id, u.dedupe_key, u.deleted,
-	u.fields, u.field_versions, u.meta, u.created_by, u.created_at, $15
+	u.fields, u.fields_s2, u.field_versions, u.meta, u.created_by, u.created_at, $15
 FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[],
-	$10::text[], $11::text[], $12::text[], $13::text[], $14::timestamptz[])
+	$10::text[], $16::bytea[], $11::text[], $12::text[], $13::text[], $14::timestamptz[])
 	AS u (version, collection, id, unit_id, household_id, parent_id, dedupe_key, deleted,
-	fields, field_versions, meta, created_by, created_at)
+	fields, fields_s2, field_versions, meta, created_by, created_at)
 ON CONFLICT (county_id, collection, id) DO UPDATE SET version = excluded.version, unit_id = excluded.unit_id,
 	household_id = excluded.household_id, parent_id = excluded.parent_id, dedupe_key = excluded.dedupe_key,
-	deleted = excluded.deleted, fields = excluded.fields, field_versions = excluded.field_versions,
+	deleted = excluded.deleted, fields = excluded.fields, fields_s2 = excluded.fields_s2,
+	field_versions = excluded.field_versions,
 	meta = excluded.meta, updated_at = excluded.updated_at`
 
 // recordColumns holds pending records column by column, for unnest.
@@ -62,6 +63,7 @@ type recordColumns struct {
 	collection, id, unit, household, parent, dedupe []string
 	deleted                                         []bool
 	fields, fieldVersions, meta, createdBy          []string
+	fieldsS2                                        [][]byte // nil: NULL, the fields are plain
 	createdAt                                       []time.Time
 }
 
@@ -75,7 +77,8 @@ func (c *recordColumns) add(r *server.Record) error {
 	c.unit, c.household = append(c.unit, r.UnitID), append(c.household, r.HouseholdID)
 	c.parent, c.dedupe = append(c.parent, r.ParentID), append(c.dedupe, r.DedupeKey)
 	c.deleted = append(c.deleted, r.Deleted)
-	c.fields = append(c.fields, string(server.EncodeFields(r.Fields)))
+	plain, z := server.StoredFields(r.Collection, server.EncodeFields(r.Fields))
+	c.fields, c.fieldsS2 = append(c.fields, string(plain)), append(c.fieldsS2, z)
 	c.fieldVersions = append(c.fieldVersions, string(server.StoredVersions(r.FieldVersions, r.Fields, r.Version)))
 	c.meta, c.createdBy = append(c.meta, string(meta)), append(c.createdBy, r.CreatedBy)
 	c.createdAt = append(c.createdAt, r.CreatedAt)
@@ -94,7 +97,7 @@ func (t *tx) flush() error {
 		}
 	}
 	if _, err := t.pg.Exec(t.ctx, upsertRecords, t.county, c.version, c.collection, c.id, c.unit, c.household,
-		c.parent, c.dedupe, c.deleted, c.fields, c.fieldVersions, c.meta, c.createdBy, c.createdAt, t.now); err != nil {
+		c.parent, c.dedupe, c.deleted, c.fields, c.fieldVersions, c.meta, c.createdBy, c.createdAt, t.now, c.fieldsS2); err != nil {
 		return wrap("write records", err)
 	}
 	clear(t.pending)

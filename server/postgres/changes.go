@@ -77,7 +77,8 @@ func (t *tx) changesCounty(scope []string, all bool) (string, error) {
 
 // liveChanges reads records: live ones and tombstones of deleted ones.
 func (t *tx) liveChanges(county string, scope []string, all bool, after int64, limit int) ([]syncproto.Change, error) {
-	const cols = `SELECT version, collection, id, deleted, CASE WHEN deleted THEN '{}' ELSE fields END, meta FROM records`
+	const cols = `SELECT version, collection, id, deleted, CASE WHEN deleted THEN '{}' ELSE fields END,
+		CASE WHEN deleted THEN NULL ELSE fields_s2 END, meta FROM records`
 	var rows pgx.Rows
 	var err error
 	if all {
@@ -95,9 +96,15 @@ func (t *tx) liveChanges(county string, scope []string, all bool, after int64, l
 	var slab []byte // fields and meta of many rows share one allocation
 	for rows.Next() {
 		var c syncproto.Change
-		var fields, meta []byte // the driver's memory, valid until Next
-		if err := rows.Scan(&c.Version, &c.Collection, &c.ID, &c.Deleted, (*pgtype.DriverBytes)(&fields), (*pgtype.DriverBytes)(&meta)); err != nil {
+		var fields, z, meta []byte // the driver's memory, valid until Next
+		if err := rows.Scan(&c.Version, &c.Collection, &c.ID, &c.Deleted, (*pgtype.DriverBytes)(&fields),
+			(*pgtype.DriverBytes)(&z), (*pgtype.DriverBytes)(&meta)); err != nil {
 			return nil, fmt.Errorf("changes: %w", err)
+		}
+		if len(z) > 0 {
+			if fields, err = server.LoadFields(nil, fields, z); err != nil {
+				return nil, fmt.Errorf("changes: %s/%s: %w", c.Collection, c.ID, err)
+			}
 		}
 		slab, c.Fields = carve(slab, fields)
 		slab, c.Meta = carve(slab, meta)

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -83,15 +84,34 @@ func TestVerifyCrossChecksRecords(t *testing.T) {
 		t.Fatalf("edit in the trail: %+v, %v", edit, err)
 	}
 	for _, id := range []string{"h00000007", "h00000003"} { // written once; changed since
-		var orig string
-		if err := raw.QueryRow(ctx, `SELECT fields FROM records WHERE id = $1`, id).Scan(&orig); err != nil {
+		// The households' fields are stored compressed: an edit writes
+		// them back plain.
+		var plain string
+		var z []byte
+		if err := raw.QueryRow(ctx, `SELECT fields, fields_s2 FROM records WHERE id = $1`, id).Scan(&plain, &z); err != nil {
 			t.Fatal(err)
 		}
-		exec(`UPDATE records SET fields = (fields::jsonb || '{"head_name": "改过"}')::text WHERE id = $1`, id)
+		if len(z) == 0 {
+			t.Fatalf("%s: fields stored plain (%d bytes), want them compressed", id, len(plain))
+		}
+		b, err := server.LoadFields(nil, []byte(plain), z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig := string(b)
+		exec(`UPDATE records SET fields = ($1::jsonb || '{"head_name": "改过"}')::text, fields_s2 = NULL WHERE id = $2`, orig, id)
 		wantRecordBreak(t, e, "households/"+id)
-		exec(`UPDATE records SET fields = ($1::jsonb - 'notes')::text WHERE id = $2`, orig, id)
+		exec(`UPDATE records SET fields = ($1::jsonb - 'notes')::text, fields_s2 = NULL WHERE id = $2`, orig, id)
 		wantRecordBreak(t, e, "households/"+id)
-		exec(`UPDATE records SET fields = $1 WHERE id = $2`, orig, id)
+		exec(`UPDATE records SET fields = $1, fields_s2 = NULL WHERE id = $2`, orig, id)
+		wantIntact(t, e)
+		// Both forms at once, or a compressed form that does not
+		// decompress: not written by ruhu.
+		exec(`UPDATE records SET fields = $1, fields_s2 = $2 WHERE id = $3`, orig, z, id)
+		wantUnreadable(t, e, "households/"+id)
+		exec(`UPDATE records SET fields = '', fields_s2 = $1 WHERE id = $2`, z[:len(z)/2], id)
+		wantUnreadable(t, e, "households/"+id)
+		exec(`UPDATE records SET fields = '', fields_s2 = $1 WHERE id = $2`, z, id)
 		wantIntact(t, e)
 	}
 	exec(`INSERT INTO records (county_id, version, collection, id, unit_id, household_id, dedupe_key, fields, field_versions,
@@ -108,6 +128,16 @@ func wantIntact(t *testing.T, e *engine.Engine) {
 	}
 	if v.Records < 10 {
 		t.Fatalf("%d records cross-checked, want at least 10", v.Records)
+	}
+}
+
+// wantUnreadable expects audit verify to stop at the record whose stored
+// fields cannot be read, naming it.
+func wantUnreadable(t *testing.T, e *engine.Engine, name string) {
+	t.Helper()
+	_, err := e.CheckAudit(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), name) || !errors.Is(err, server.ErrStoredFields) {
+		t.Fatalf("CheckAudit error = %v; want one naming record %s", err, name)
 	}
 }
 

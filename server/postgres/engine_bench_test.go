@@ -59,7 +59,7 @@ func seededURL(b *testing.B) string {
 // one multi-row statement per batch.
 func BenchmarkPush(b *testing.B) {
 	const perEngine = 10
-	var pushRate, rawRate float64
+	var pushRate, rawRate, dbMiB float64
 	for range b.N {
 		url := seededURL(b)
 		var wg sync.WaitGroup
@@ -87,11 +87,33 @@ func BenchmarkPush(b *testing.B) {
 		}
 		wg.Wait()
 		pushRate = float64(2*perEngine*benchBatch) / time.Since(start).Seconds()
+		dbMiB = float64(tablesSize(b, url)) / (1 << 20)
 		rawRate = rawInsertRate(b, url, 2*perEngine)
 	}
 	b.ReportMetric(pushRate, "push-mutations/s")
+	b.ReportMetric(dbMiB, "tables-MiB")
 	b.ReportMetric(rawRate, "raw-inserts/s")
 	b.ReportMetric(100*pushRate/rawRate, "%-of-raw")
+}
+
+// tablesSize is the bytes the database's tables take, with their indexes
+// and TOAST.
+func tablesSize(b *testing.B, url string) int64 {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CHECKPOINT`); err != nil {
+		b.Fatal(err)
+	}
+	var n int64
+	if err := conn.QueryRow(ctx, `SELECT sum(pg_total_relation_size(oid))::bigint FROM pg_class
+		WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace`).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
 
 func rawInsertRate(b *testing.B, url string, batches int) float64 {

@@ -11,20 +11,23 @@ import (
 )
 
 const recordCols = `r.version, r.collection, r.id, r.unit_id, r.household_id, r.parent_id, r.dedupe_key, r.deleted,
-	r.fields, r.field_versions, r.meta, r.created_by, r.created_at`
+	r.fields, r.fields_s2, r.field_versions, r.meta, r.created_by, r.created_at`
 
 func scanRecord(row pgx.CollectableRow) (*server.Record, error) {
 	r := &server.Record{Stored: true}
-	var fields, fv, meta []byte
+	var plain, z, fv, meta []byte
 	if err := row.Scan(&r.Version, &r.Collection, &r.ID, &r.UnitID, &r.HouseholdID, &r.ParentID, &r.DedupeKey,
-		&r.Deleted, &fields, &fv, &meta, &r.CreatedBy, &r.CreatedAt); err != nil {
+		&r.Deleted, &plain, &z, &fv, &meta, &r.CreatedBy, &r.CreatedAt); err != nil {
 		return nil, err
 	}
 	r.OldVersion, r.CreatedAt = r.Version, r.CreatedAt.UTC()
-	if err := json.Unmarshal(fields, &r.Fields); err != nil {
+	fields, err := server.LoadFields(nil, plain, z)
+	if err == nil {
+		err = json.Unmarshal(fields, &r.Fields)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("record %s/%s fields: %w", r.Collection, r.ID, err)
 	}
-	var err error
 	if r.FieldVersions, err = server.LoadVersions(fv, r.Fields, r.Version); err != nil {
 		return nil, fmt.Errorf("record %s/%s field versions: %w", r.Collection, r.ID, err)
 	}
