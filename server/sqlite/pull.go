@@ -57,38 +57,95 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
+// pullRecords reads up to limit records of the units scope (every unit
+// when all) after version after, in version order. A scope of one unit or
+// of a few is read as one index range per unit, merged by SQLite (MERGE
+// UNION ALL), so that a page reads about limit rows however many records
+// the scope holds; a longer list is one IN (…) filter, which SQLite sorts.
 func pullRecords(ctx context.Context, tx *sql.Tx, scope []string, all bool, after int64, limit int) ([]syncproto.Change, error) {
 	if len(scope) == 0 {
 		return nil, nil
 	}
-	q := `SELECT version, collection, id, deleted, fields, meta FROM records WHERE version > ?`
-	args := []any{after}
-	if !all {
-		marks, ids := inList(scope)
-		q += ` AND unit_id IN (` + marks + `)`
-		args = append(args, ids...)
-	}
-	q += ` ORDER BY version LIMIT ?`
-	args = append(args, limit)
+	q, args := pullQuery(scope, all, after, limit)
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("pull records: %w", err)
 	}
 	defer rows.Close()
 	out := make([]syncproto.Change, 0, min(limit, 1024))
+	var sc changeScanner
 	for rows.Next() {
-		var c syncproto.Change
-		var fields, meta []byte
-		if err := rows.Scan(&c.Version, &c.Collection, &c.ID, &c.Deleted, &fields, &meta); err != nil {
-			return nil, err
-		}
-		c.Fields, c.Meta = fields, meta
-		if c.Deleted {
-			c.Fields = emptyObject
+		c, err := sc.scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("pull records: %w", err)
 		}
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// pullCols are the columns changeScanner reads.
+const pullCols = `SELECT version, collection, id, deleted, fields, meta FROM records`
+
+// maxMergedUnits bounds the scope read as merged per-unit ranges (SQLite
+// allows 500 terms in a compound SELECT).
+const maxMergedUnits = 64
+
+// pullQuery is the query of pullRecords and its arguments.
+func pullQuery(scope []string, all bool, after int64, limit int) (string, []any) {
+	switch {
+	case all:
+		return pullCols + ` WHERE version > ? ORDER BY version LIMIT ?`, []any{after, limit}
+	case len(scope) <= maxMergedUnits:
+		var q strings.Builder
+		args := make([]any, 0, 2*len(scope)+1)
+		for i, u := range scope {
+			if i > 0 {
+				q.WriteString(` UNION ALL `)
+			}
+			q.WriteString(pullCols + ` WHERE unit_id = ? AND version > ?`)
+			args = append(args, u, after)
+		}
+		q.WriteString(` ORDER BY version LIMIT ?`)
+		return q.String(), append(args, limit)
+	}
+	marks, ids := inList(scope)
+	args := append([]any{after}, ids...)
+	return pullCols + ` WHERE version > ? AND unit_id IN (` + marks + `) ORDER BY version LIMIT ?`, append(args, limit)
+}
+
+// changeScanner scans rows of pullCols into changes. Fields and meta of
+// many rows are copied into shared slabs, so a page costs a few large
+// allocations rather than two per row. This is the one place pull reads
+// the stored fields.
+type changeScanner struct {
+	slab         []byte
+	fields, meta string // the driver's copy, not kept
+}
+
+func (s *changeScanner) scan(rows *sql.Rows) (syncproto.Change, error) {
+	var c syncproto.Change
+	if err := rows.Scan(&c.Version, &c.Collection, &c.ID, &c.Deleted, &s.fields, &s.meta); err != nil {
+		return c, err
+	}
+	if c.Deleted {
+		c.Fields = emptyObject
+	} else {
+		c.Fields = s.carve(s.fields)
+	}
+	c.Meta = s.carve(s.meta)
+	return c, nil
+}
+
+// carve copies v into the slab (a new one of 64 KiB or more when it is
+// full) and returns the copy.
+func (s *changeScanner) carve(v string) json.RawMessage {
+	if cap(s.slab)-len(s.slab) < len(v) {
+		s.slab = make([]byte, 0, max(64<<10, len(v)))
+	}
+	start := len(s.slab)
+	s.slab = append(s.slab, v...)
+	return json.RawMessage(s.slab[start:len(s.slab):len(s.slab)])
 }
 
 // pullExits finds records that left the subtree and are not back in it.
