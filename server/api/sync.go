@@ -44,6 +44,8 @@ func (s *Server) pull(c echo.Context) error {
 	buf := pullBufs.Get().(*[]byte)
 	defer pullBufs.Put(buf)
 	*buf = res.AppendJSON((*buf)[:0])
+	// Gzip, when the client asks for it, drops the length.
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(*buf)))
 	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, *buf)
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/ruhu-org/ruhu/server"
 	"github.com/ruhu-org/ruhu/syncproto"
@@ -16,11 +17,11 @@ var emptyObject = json.RawMessage("{}")
 // Changes implements server.Tx: live records and tombstones in scope, and
 // tombstones of records that left it, merged in version order.
 func (t *tx) Changes(scope []string, all bool, after int64, limit int) ([]syncproto.Change, error) {
-	live, err := pullRecords(t.ctx, t.tx, scope, all, after, limit)
+	live, err := t.pullRecords(scope, all, after, limit)
 	if err != nil {
 		return nil, err
 	}
-	exits, err := pullExits(t.ctx, t.tx, scope, all, after, limit)
+	exits, err := t.pullExits(scope, all, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -62,12 +63,12 @@ func placeholders(n int) string {
 // of a few is read as one index range per unit, merged by SQLite (MERGE
 // UNION ALL), so that a page reads about limit rows however many records
 // the scope holds; a longer list is one IN (…) filter, which SQLite sorts.
-func pullRecords(ctx context.Context, tx *sql.Tx, scope []string, all bool, after int64, limit int) ([]syncproto.Change, error) {
+func (t *tx) pullRecords(scope []string, all bool, after int64, limit int) ([]syncproto.Change, error) {
 	if len(scope) == 0 {
 		return nil, nil
 	}
 	q, args := pullQuery(scope, all, after, limit)
-	rows, err := tx.QueryContext(ctx, q, args...)
+	rows, err := t.query(q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("pull records: %w", err)
 	}
@@ -114,15 +115,16 @@ func pullQuery(scope []string, all bool, after int64, limit int) (string, []any)
 	return pullCols + ` WHERE version > ? AND unit_id IN (` + marks + `) ORDER BY version LIMIT ?`, append(args, limit)
 }
 
-// changeScanner scans rows of pullCols into changes. Fields and meta of
-// many rows are copied into shared slabs, so a page costs a few large
-// allocations rather than two per row. This is the one place pull reads
-// the stored fields.
+// changeScanner scans rows of pullCols into changes. This is the one
+// place pull reads the stored fields.
 type changeScanner struct {
-	slab         []byte
-	fields, meta string // the driver's copy, not kept
+	fields, meta string
 }
 
+// scan reads a row. The driver hands over each text value as a string it
+// allocated for this row alone; fields and meta view those bytes rather
+// than copying them a second time (nothing writes a Change's Fields or
+// Meta in place: masking and projection make new values).
 func (s *changeScanner) scan(rows *sql.Rows) (syncproto.Change, error) {
 	var c syncproto.Change
 	if err := rows.Scan(&c.Version, &c.Collection, &c.ID, &c.Deleted, &s.fields, &s.meta); err != nil {
@@ -131,25 +133,19 @@ func (s *changeScanner) scan(rows *sql.Rows) (syncproto.Change, error) {
 	if c.Deleted {
 		c.Fields = emptyObject
 	} else {
-		c.Fields = s.carve(s.fields)
+		c.Fields = rawJSON(s.fields)
 	}
-	c.Meta = s.carve(s.meta)
+	c.Meta = rawJSON(s.meta)
 	return c, nil
 }
 
-// carve copies v into the slab (a new one of 64 KiB or more when it is
-// full) and returns the copy.
-func (s *changeScanner) carve(v string) json.RawMessage {
-	if cap(s.slab)-len(s.slab) < len(v) {
-		s.slab = make([]byte, 0, max(64<<10, len(v)))
-	}
-	start := len(s.slab)
-	s.slab = append(s.slab, v...)
-	return json.RawMessage(s.slab[start:len(s.slab):len(s.slab)])
+// rawJSON views a string the driver allocated as JSON bytes, read-only.
+func rawJSON(s string) json.RawMessage {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // pullExits finds records that left the subtree and are not back in it.
-func pullExits(ctx context.Context, tx *sql.Tx, scope []string, all bool, after int64, limit int) ([]syncproto.Change, error) {
+func (t *tx) pullExits(scope []string, all bool, after int64, limit int) ([]syncproto.Change, error) {
 	if len(scope) == 0 || all {
 		return nil, nil // nothing can leave the whole tree
 	}
@@ -160,7 +156,7 @@ func pullExits(ctx context.Context, tx *sql.Tx, scope []string, all bool, after 
 	args = append(args, limit)
 	// Only a record's latest exit from the subtree: a record that left it
 	// twice is one tombstone.
-	rows, err := tx.QueryContext(ctx, `SELECT e.version, e.collection, e.id FROM scope_exits e
+	rows, err := t.query(`SELECT e.version, e.collection, e.id FROM scope_exits e
 		JOIN records r ON r.collection = e.collection AND r.id = e.id
 		WHERE e.version > ? AND e.from_unit_id IN (`+marks+`) AND r.unit_id NOT IN (`+marks+`)
 		AND NOT EXISTS (SELECT 1 FROM scope_exits l WHERE l.collection = e.collection AND l.id = e.id
