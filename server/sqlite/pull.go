@@ -90,7 +90,7 @@ const pullCols = `SELECT version, collection, id, deleted, fields, meta FROM rec
 
 // maxMergedUnits bounds the scope read as merged per-unit ranges (SQLite
 // allows 500 terms in a compound SELECT).
-const maxMergedUnits = 64
+var maxMergedUnits = 64
 
 // pullQuery is the query of pullRecords and its arguments.
 func pullQuery(scope []string, all bool, after int64, limit int) (string, []any) {
