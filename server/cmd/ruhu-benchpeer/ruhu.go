@@ -119,7 +119,9 @@ func (r *ruhuTarget) push(ctx context.Context, lo, hi int) (int64, error) {
 }
 
 // pull reads every change, paged, and decodes every page whole: each
-// change with its fields and meta, as a client keeps them. Pages are
+// change with its fields and meta, as a client keeps them, with
+// syncproto.DecodePull (what json.Unmarshal gives, every value validated,
+// UTF-8 included, several times faster). Pages are
 // pipelined, as a tablet's client could do: once a page's body has
 // arrived, its cursor is read from the body's tail (peekCursor) and the
 // next page is asked for while this one is decoded; the decoded cursor
@@ -174,7 +176,7 @@ type pageResult struct {
 // that its cursor and has_more are the ones read ahead.
 func decodePage(body []byte, cursor string, more bool) pageResult {
 	var page syncproto.PullResponse
-	if err := decodeJSON(body, &page); err != nil {
+	if err := syncproto.DecodePull(body, &page); err != nil {
 		return pageResult{err: fmt.Errorf("pull: decode: %w", err)}
 	}
 	if page.Cursor != cursor || page.HasMore != more {
