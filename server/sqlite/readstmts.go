@@ -22,7 +22,7 @@ type readStmts struct {
 	m       map[string]*sql.Stmt
 	pending map[string]bool
 	closed  bool
-	wg      sync.WaitGroup
+	wg      sync.WaitGroup // the statements being prepared
 }
 
 // maxReadStmts bounds the cache (queries built for a list of ids vary
@@ -62,13 +62,18 @@ func (c *readStmts) prepare(q string) {
 	}
 }
 
-// close closes the statements, after those being prepared.
+// close closes the statements, once those being prepared are (no read
+// transaction is open then: none holds the connection they wait for), so
+// that none is finalized after its connection closed.
 func (c *readStmts) close() {
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
 	c.wg.Wait()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, s := range c.m {
 		s.Close()
 	}
+	c.m = nil
 }
