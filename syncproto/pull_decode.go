@@ -274,12 +274,11 @@ func (d *pullDecoder) str() bool {
 		return false
 	}
 	for {
-		run, wide := d.i, false
+		run := d.i
 		for d.i < len(d.b) && !strStop[d.b[d.i]] {
-			wide = wide || d.b[d.i] >= utf8.RuneSelf
 			d.i++
 		}
-		if wide && !utf8.Valid(d.b[run:d.i]) {
+		if !utf8.Valid(d.b[run:d.i]) {
 			return false
 		}
 		switch {
