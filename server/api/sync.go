@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,9 +39,20 @@ func (s *Server) pull(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	// Fields and meta are stored as validated JSON: copy them verbatim.
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, res.AppendJSON(nil))
+	// Fields and meta are stored as validated JSON: copy them verbatim,
+	// into a buffer that serves page after page.
+	buf := pullBufs.Get().(*[]byte)
+	defer pullBufs.Put(buf)
+	*buf = res.AppendJSON((*buf)[:0])
+	// Gzip, when the client asks for it, drops the length.
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(*buf)))
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, *buf)
 }
+
+// pullBufs holds the buffers pull pages are encoded into. A page is
+// bounded by Limits.PullPageBytes (and one record), so a kept buffer is
+// about that large.
+var pullBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 func (s *Server) listConflicts(c echo.Context) error {
 	status := c.QueryParam("status")

@@ -36,6 +36,7 @@ type DB struct {
 	path   string
 	write  *sql.DB
 	read   *sql.DB
+	stmts  *readStmts // statements shared by read transactions
 	Now    func() time.Time
 	closed bool
 }
@@ -65,7 +66,7 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 	n := max(4, runtime.NumCPU()*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	db := &DB{path: path, write: w, read: r, Now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{path: path, write: w, read: r, stmts: newReadStmts(r), Now: func() time.Time { return time.Now().UTC() }}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -130,6 +131,7 @@ func (db *DB) Close() error {
 		return nil
 	}
 	db.closed = true
+	db.stmts.close()
 	err1 := db.read.Close()
 	_, _ = db.write.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	err2 := db.write.Close()

@@ -75,8 +75,11 @@ func (t *tx) stmt(q string) (*sql.Stmt, error) {
 	if s, ok := t.stmts[q]; ok {
 		return s, nil
 	}
-	s, err := t.tx.PrepareContext(t.ctx, q)
-	if err != nil {
+	var s *sql.Stmt
+	var err error
+	if shared := t.readShared(q); shared != nil {
+		s = t.tx.StmtContext(t.ctx, shared)
+	} else if s, err = t.tx.PrepareContext(t.ctx, q); err != nil {
 		return nil, err
 	}
 	if t.stmts == nil {
@@ -84,6 +87,15 @@ func (t *tx) stmt(q string) (*sql.Stmt, error) {
 	}
 	t.stmts[q] = s
 	return s, nil
+}
+
+// readShared is the read pool's shared statement of q for a read
+// transaction (nil for a write, or while it is being prepared).
+func (t *tx) readShared(q string) *sql.Stmt {
+	if !t.readOnly || t.db.stmts == nil {
+		return nil
+	}
+	return t.db.stmts.get(q)
 }
 
 // exec runs a cached prepared statement.
