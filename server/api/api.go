@@ -4,7 +4,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -203,18 +204,21 @@ func (s *Server) bind(c echo.Context, v any) error {
 // bindLimit is bind with a body limit of max bytes.
 func bindLimit(c echo.Context, v any, max int64) error {
 	body := http.MaxBytesReader(c.Response(), c.Request().Body, max)
-	dec := json.NewDecoder(body)
-	if err := dec.Decode(v); err != nil {
+	// A duplicate name or invalid UTF-8 inside a mutation's fields is that
+	// mutation's rejection (invalid_field, kept for a person), not the
+	// whole push's: the decoder lets them through, as encoding/json did.
+	dec := jsontext.NewDecoder(body, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if err := jsonv2.UnmarshalDecode(dec, v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return server.Errorf(syncproto.CodePayloadTooLarge, "the request body is larger than %d bytes", max)
 		}
-		if errors.Is(err, io.EOF) {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) && dec.InputOffset() == 0 {
 			return server.Errorf(syncproto.CodeInvalidJSON, "the request body is empty")
 		}
 		return server.Errorf(syncproto.CodeInvalidJSON, "the request body is not valid JSON for this endpoint")
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
 		return server.Errorf(syncproto.CodeInvalidJSON, "the request body holds more than one JSON value")
 	}
 	return nil
