@@ -105,6 +105,16 @@ func reserveBoth(a *limiter, ka string, b *limiter, kb string, now time.Time) ti
 	return 0
 }
 
+// blockedEither is how long ka in a or kb in b stays blocked at now (0
+// when neither is). It counts nothing: reserveBoth decides.
+func blockedEither(a *limiter, ka string, b *limiter, kb string, now time.Time) time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return max(a.wait(ka, now), b.wait(kb, now))
+}
+
 // addrKey is the rate-limit key of a client address. An IPv6 client
 // usually holds a whole /64 and could take a fresh address for every
 // attempt: its key is the /64.

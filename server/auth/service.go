@@ -20,10 +20,17 @@ type Config struct {
 	AttemptsPerAddr int           // failed logins per client address per window; default 30
 	RateWindow      time.Duration // default 15 min
 	// MaxHashing is how many password checks run at once (each holds the
-	// hash's memory, 19 MiB with DefaultArgon2); default GOMAXPROCS.
+	// hash's memory, 19 MiB with DefaultArgon2); default half of
+	// GOMAXPROCS, at least 1. Logins come with the pushes and pulls of
+	// the morning burst: with every core hashing, a push holding the
+	// database's one writer waited for the CPU, and every push behind it
+	// waited for the writer.
 	MaxHashing int
-	// MaxHashWaiting is how many logins may wait for a password check;
-	// more are answered server_busy at once. Default 4×MaxHashing.
+	// MaxHashWaiting is how many logins may wait for a password check, in
+	// the order they came; more are answered server_busy at once. Default
+	// 64×MaxHashing: a waiting login holds only its goroutine, and tablets
+	// sent away with Retry-After come back in no order, so that some
+	// waited a minute while others came in at once.
 	MaxHashWaiting int
 	Hasher         server.PasswordHasher
 	Now            func() time.Time
@@ -72,10 +79,10 @@ func New(store server.AuthStore, cfg Config) (*Service, error) {
 		cfg.Hasher = DefaultArgon2
 	}
 	if cfg.MaxHashing <= 0 {
-		cfg.MaxHashing = runtime.GOMAXPROCS(0)
+		cfg.MaxHashing = max(1, runtime.GOMAXPROCS(0)/2)
 	}
 	if cfg.MaxHashWaiting <= 0 {
-		cfg.MaxHashWaiting = 4 * cfg.MaxHashing
+		cfg.MaxHashWaiting = 64 * cfg.MaxHashing
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Now().UTC() }
@@ -106,32 +113,42 @@ func (s *Service) Login(ctx context.Context, req syncproto.LoginRequest, addr st
 	if req.Username == "" || req.Password == "" || !rules.ValidDeviceID(req.DeviceID) || len(req.Username) > maxUsernameLen {
 		return nil, server.Errorf(syncproto.CodeValidation, "username (at most 64 bytes), password and device_id (1–128 characters of letters, digits and . _ : @ -) are required")
 	}
-	// A login is admitted (a place among the few running or waiting
-	// password checks) before its attempt is counted: the attempts in
-	// flight from one address are then at most the admitted ones, so a
-	// township office behind one NAT logging dozens of people in at once
-	// gets short server_busy answers, never the address's long lockout,
-	// while a guesser still gets no more checks than the limit.
+	// A login is admitted (a place in the queue for a password check)
+	// first, and its attempt is counted only when its check is about to
+	// run: the attempts in flight from one address are then at most
+	// MaxHashing, so a township office behind one NAT logging dozens of
+	// people in at once waits its turn, never gets the address's long
+	// lockout, while a guesser still gets no more checks than the limit.
 	leave, err := s.admit()
 	if err != nil {
 		return nil, err
 	}
 	defer leave()
-	now := s.cfg.Now()
 	ak := addrKey(addr)
 	uk := strings.ToLower(req.Username) + "\x00" + ak
+	// A login already over a limit is refused at once, not after its
+	// turn in the queue.
+	if wait := blockedEither(s.perAddr, ak, s.perUser, uk, s.cfg.Now()); wait > 0 {
+		return nil, errRateLimited(wait)
+	}
+	u, err := s.store.UserByUsername(ctx, req.Username)
+	if err != nil && server.ErrorCode(err) != syncproto.CodeNotFound {
+		return nil, err
+	}
+	release, err := s.acquireHashing(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.cfg.Now()
 	// The attempt is counted before it is made and refunded if it
 	// succeeds: parallel guesses cannot all pass the check first.
 	if wait := reserveBoth(s.perAddr, ak, s.perUser, uk, now); wait > 0 {
-		return nil, retryAfter(server.Errorf(syncproto.CodeRateLimited, "too many login attempts; wait and try again"), wait)
+		release()
+		return nil, errRateLimited(wait)
 	}
-	u, err := s.checkPassword(ctx, req)
-	if err != nil && server.ErrorCode(err) != syncproto.CodeInvalidCredentials {
-		s.perAddr.refund(ak, now)
-		s.perUser.refund(uk, now)
-		return nil, err
-	}
-	if err != nil {
+	ok, verr := s.checkPassword(u, req.Password)
+	release()
+	if !ok || verr != nil {
 		actor := "unknown"
 		if u != nil {
 			actor = u.ID
@@ -154,28 +171,20 @@ func (s *Service) Login(ctx context.Context, req syncproto.LoginRequest, addr st
 	return s.tokens(u, sess, refresh)
 }
 
-// checkPassword finds the user and checks the password, holding a hashing
-// slot. It answers the user (nil if unknown) with errInvalidCredentials
-// when the login fails; server_busy when no slot is free soon.
-func (s *Service) checkPassword(ctx context.Context, req syncproto.LoginRequest) (*server.User, error) {
-	u, err := s.store.UserByUsername(ctx, req.Username)
-	if err != nil && server.ErrorCode(err) != syncproto.CodeNotFound {
-		return nil, err
-	}
+func errRateLimited(wait time.Duration) error {
+	return retryAfter(server.Errorf(syncproto.CodeRateLimited, "too many login attempts; wait and try again"), wait)
+}
+
+// checkPassword checks password against u's hash (against a dummy hash
+// when u is nil, so that a miss costs as much as a wrong password). The
+// caller holds a hashing slot. A disabled user fails.
+func (s *Service) checkPassword(u *server.User, password string) (bool, error) {
 	hash := s.dummyHash
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	release, err := s.acquireHashing(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ok, verr := s.cfg.Hasher.Verify(hash, req.Password)
-	release()
-	if u == nil || !ok || verr != nil || u.Disabled {
-		return u, errInvalidCredentials
-	}
-	return u, nil
+	ok, err := s.cfg.Hasher.Verify(hash, password)
+	return ok && err == nil && u != nil && !u.Disabled, err
 }
 
 // errBusy answers a login that found every hashing slot taken and the

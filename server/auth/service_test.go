@@ -367,3 +367,36 @@ func TestOfficeBurstBehindOneAddress(t *testing.T) {
 		t.Fatalf("outcomes %v: want 64 logins and no rate_limited", count)
 	}
 }
+
+// TestOfficeQueuesBehindOneAddress: with the default queue, 64 people
+// behind one address logging in at once all wait their turn: none is told
+// the server is busy, and none is rate-limited, although more of them
+// wait at once than the address may make attempts (30), because an
+// attempt is counted only when its check runs.
+func TestOfficeQueuesBehindOneAddress(t *testing.T) {
+	h := &gatedHasher{Argon2: auth.FastArgon2}
+	env := ruhutest.New(t)
+	s, err := auth.New(env.App.Engine, auth.Config{Key: []byte(strings.Repeat("k", 32)), Hasher: h, Now: env.Now, MaxHashing: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := []string{"worker1", "worker2", "worker3", "reviewer1", "reviewer2", "county", "inspector", "committee1"}
+	var wg sync.WaitGroup
+	codes := make(chan string, 64)
+	for i := range 64 {
+		wg.Go(func() {
+			_, err := s.Login(context.Background(), syncproto.LoginRequest{Username: users[i%len(users)],
+				Password: ruhutest.Password, DeviceID: fmt.Sprint("tab-", i)}, "198.51.100.7")
+			codes <- server.ErrorCode(err)
+		})
+	}
+	wg.Wait()
+	close(codes)
+	count := map[string]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[""] != 64 || h.peak > 1 {
+		t.Fatalf("outcomes %v, %d checks at once: want 64 logins, one check at a time", count, h.peak)
+	}
+}

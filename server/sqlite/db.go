@@ -33,8 +33,13 @@ const FileName = "ruhu.db"
 // All writes go through the writer, so SQLite never answers SQLITE_BUSY to a
 // writer of ours.
 type DB struct {
-	path   string
-	write  *sql.DB
+	path  string
+	write *sql.DB
+	// writer is the turn at the writer connection: writes queue on it
+	// first come, first served. database/sql hands its one connection to a
+	// waiter picked at random, so under a burst of pushes some waited
+	// ten times as long as the queue was (p99 7.5 s for a p50 of 0.6 s).
+	writer chan struct{}
 	read   *sql.DB
 	stmts  *readStmts // statements shared by read transactions
 	Now    func() time.Time
@@ -66,7 +71,8 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 	n := max(4, runtime.NumCPU()*2)
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	db := &DB{path: path, write: w, read: r, stmts: newReadStmts(r), Now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{path: path, write: w, writer: make(chan struct{}, 1), read: r, stmts: newReadStmts(r),
+		Now: func() time.Time { return time.Now().UTC() }}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -207,8 +213,15 @@ func (db *DB) applyMigration(ctx context.Context, v int, name string) error {
 	})
 }
 
-// writeTx runs fn in an immediate write transaction on the writer.
+// writeTx runs fn in an immediate write transaction on the writer, when
+// the writes queued before it are done.
 func (db *DB) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	select {
+	case db.writer <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-db.writer }()
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(fmt.Errorf("begin: %w", err))

@@ -11,7 +11,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/ruhu-org/ruhu/server/app"
@@ -43,6 +45,11 @@ type Report struct {
 	PeakRSS   int64         // the server's VmHWM, bytes
 	DBBytes   int64         // ruhu.db and its WAL after the run
 	Audit     string        // ruhu audit verify's answer
+	// ServerCPU and ClientCPU are the CPU time the server and this
+	// process (the tablets' side) took over the mornings; Load the
+	// machine's load average before and after them.
+	ServerCPU, ClientCPU time.Duration
+	Load                 [2]string
 }
 
 type opStats struct {
@@ -116,6 +123,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rec := &recorder{ops: map[string]*opStats{}}
 	rep := &Report{Ops: rec.ops}
 	cursors := make([]string, cfg.Tablets)
+	rep.Load[0] = loadAvg()
+	cpu0, self0 := srv.CPU(), selfCPU()
 	start := time.Now()
 	for m := range cfg.Mornings {
 		t0 := time.Now()
@@ -127,6 +136,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		fmt.Fprintf(cfg.Log, "morning %d: %d tablets, %d mutations applied in %v\n", m+1, cfg.Tablets, n, time.Since(t0).Round(time.Millisecond))
 	}
 	rep.PushWall = time.Since(start)
+	rep.ServerCPU, rep.ClientCPU, rep.Load[1] = srv.CPU()-cpu0, selfCPU()-self0, loadAvg()
 	if rep.PeakRSS, err = srv.peakRSS(); err != nil {
 		return nil, err
 	}
@@ -318,4 +328,23 @@ func checkPush(res *syncproto.PushResponse, sent []syncproto.Mutation) error {
 		}
 	}
 	return nil
+}
+
+// selfCPU is this process's user plus system time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loadAvg is the machine's 1-, 5- and 15-minute load averages ("?" where
+// /proc/loadavg cannot be read).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }

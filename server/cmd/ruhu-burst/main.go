@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"text/tabwriter"
 	"time"
 )
@@ -76,6 +77,10 @@ func print(w io.Writer, cfg Config, rep *Report) {
 	}
 	fmt.Fprintf(w, "mutations applied: %d in %v (%.0f/s over the mornings, logins and pulls included)\n",
 		rep.Mutations, rep.PushWall.Round(time.Millisecond), float64(rep.Mutations)/rep.PushWall.Seconds())
+	wall := rep.PushWall.Seconds()
+	fmt.Fprintf(w, "CPU over the mornings: server %.1f s (%.2f cores), tablets' side (this process) %.1f s (%.2f cores), of %d; load average %s before, %s after\n",
+		rep.ServerCPU.Seconds(), rep.ServerCPU.Seconds()/wall, rep.ClientCPU.Seconds(), rep.ClientCPU.Seconds()/wall,
+		runtime.NumCPU(), rep.Load[0], rep.Load[1])
 	fmt.Fprintf(w, "server peak RSS: %.1f MB (goal < 300 MB); database: %.1f MB\n", float64(rep.PeakRSS)/1e6, float64(rep.DBBytes)/1e6)
 	fmt.Fprintf(w, "%s", rep.Audit)
 }
