@@ -158,9 +158,9 @@ func lookupState(states map[recordKey]*auditedState, county string, c syncproto.
 }
 
 // checkRecord says how a live record differs from its audit history s
-// ("" when it does not) and the row it disagrees with. Walking back from the record through the rows
-// that say how its fields changed, the fields after each row must hash as
-// the row says.
+// ("" when it does not) and the row it disagrees with. Walking back from
+// the record through the rows that say how its fields changed, the fields
+// after each row must hash as the row says.
 func checkRecord(s *auditedState, c syncproto.Change) (int64, string) {
 	name := c.Collection + "/" + c.ID
 	if s == nil {
