@@ -3,7 +3,6 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 
@@ -51,7 +50,7 @@ func TestVerifyCrossChecksRecords(t *testing.T) {
 	if res, err := e.Push(ctx, a, upd); err != nil || res.Results[0].Status != syncproto.StatusApplied {
 		t.Fatalf("update: %v %+v", err, res)
 	}
-	wantIntact(t, e)
+	storetest.WantAuditIntact(t, e, 10)
 
 	raw, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -100,54 +99,23 @@ func TestVerifyCrossChecksRecords(t *testing.T) {
 		}
 		orig := string(b)
 		exec(`UPDATE records SET fields = ($1::jsonb || '{"head_name": "改过"}')::text, fields_s2 = NULL WHERE id = $2`, orig, id)
-		wantRecordBreak(t, e, "households/"+id)
+		storetest.WantRecordBreak(t, e, "households/"+id)
 		exec(`UPDATE records SET fields = ($1::jsonb - 'notes')::text, fields_s2 = NULL WHERE id = $2`, orig, id)
-		wantRecordBreak(t, e, "households/"+id)
+		storetest.WantRecordBreak(t, e, "households/"+id)
 		exec(`UPDATE records SET fields = $1, fields_s2 = NULL WHERE id = $2`, orig, id)
-		wantIntact(t, e)
+		storetest.WantAuditIntact(t, e, 10)
 		// Both forms at once, or a compressed form that does not
 		// decompress: not written by ruhu.
 		exec(`UPDATE records SET fields = $1, fields_s2 = $2 WHERE id = $3`, orig, z, id)
-		wantUnreadable(t, e, "households/"+id)
+		storetest.WantUnreadableFields(t, e, "households/"+id)
 		exec(`UPDATE records SET fields = '', fields_s2 = $1 WHERE id = $2`, z[:len(z)/2], id)
-		wantUnreadable(t, e, "households/"+id)
+		storetest.WantUnreadableFields(t, e, "households/"+id)
 		exec(`UPDATE records SET fields = '', fields_s2 = $1 WHERE id = $2`, z, id)
-		wantIntact(t, e)
+		storetest.WantAuditIntact(t, e, 10)
 	}
 	exec(`INSERT INTO records (county_id, version, collection, id, unit_id, household_id, dedupe_key, fields, field_versions,
 		created_by, created_at, updated_at) SELECT county_id, version + 1000, collection, 'h-forged', unit_id, 'h-forged', '',
 		fields, field_versions, created_by, created_at, updated_at FROM records WHERE id = 'h00000005'`)
-	wantRecordBreak(t, e, "households/h-forged")
+	storetest.WantRecordBreak(t, e, "households/h-forged")
 }
 
-func wantIntact(t *testing.T, e *engine.Engine) {
-	t.Helper()
-	v, err := e.CheckAudit(context.Background(), nil)
-	if err != nil || v.Break != nil {
-		t.Fatalf("CheckAudit = %+v, %v; want intact", v.Break, err)
-	}
-	if v.Records < 10 {
-		t.Fatalf("%d records cross-checked, want at least 10", v.Records)
-	}
-}
-
-// wantUnreadable expects audit verify to stop at the record whose stored
-// fields cannot be read, naming it.
-func wantUnreadable(t *testing.T, e *engine.Engine, name string) {
-	t.Helper()
-	_, err := e.CheckAudit(context.Background(), nil)
-	if err == nil || !strings.Contains(err.Error(), name) || !errors.Is(err, server.ErrStoredFields) {
-		t.Fatalf("CheckAudit error = %v; want one naming record %s", err, name)
-	}
-}
-
-func wantRecordBreak(t *testing.T, e *engine.Engine, name string) {
-	t.Helper()
-	v, err := e.CheckAudit(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v.Break == nil || !strings.Contains(v.Break.Reason, "record "+name+" ") {
-		t.Fatalf("CheckAudit break = %+v; want one naming record %s", v.Break, name)
-	}
-}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -24,22 +23,7 @@ import (
 // record: the chain itself is intact, but a record no longer holds what
 // the audited writes made it.
 func TestVerifyCrossChecksRecords(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	if err := app.SeedDemo(ctx, dir, auth.FastArgon2); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	e := engine.New(db)
-	u, err := e.UserByUsername(ctx, "worker1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &server.Actor{UserID: u.ID, UnitID: u.UnitID, UnitPath: u.UnitPath, DeviceID: "dev", Roles: u.Roles}
+	dir, _, e, a := seededWorker(t)
 	pushSome(t, e, a)
 
 	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "ruhu.db")+"?_pragma=busy_timeout(5000)")
@@ -69,25 +53,48 @@ func TestVerifyCrossChecksRecords(t *testing.T) {
 		}
 		orig := string(origB)
 		exec(`UPDATE records SET fields = json_set(?, '$.head_name', '改过'), fields_s2 = NULL WHERE id = ?`, orig, id)
-		wantRecordBreak(t, e, "households/"+id)
+		storetest.WantRecordBreak(t, e, "households/"+id)
 		exec(`UPDATE records SET fields = json_remove(?, '$.notes'), fields_s2 = NULL WHERE id = ?`, orig, id)
-		wantRecordBreak(t, e, "households/"+id)
+		storetest.WantRecordBreak(t, e, "households/"+id)
 		exec(`UPDATE records SET fields = ?, fields_s2 = NULL WHERE id = ?`, orig, id)
-		wantIntact(t, e)
+		storetest.WantAuditIntact(t, e, 10)
 		// A row holding both forms, or a compressed form that does not
 		// decompress, was not written by ruhu.
 		exec(`UPDATE records SET fields = ?, fields_s2 = ? WHERE id = ?`, orig, z, id)
-		wantUnreadable(t, e, "households/"+id)
+		storetest.WantUnreadableFields(t, e, "households/"+id)
 		exec(`UPDATE records SET fields = '', fields_s2 = ? WHERE id = ?`, append([]byte("x"), z...), id)
-		wantUnreadable(t, e, "households/"+id)
+		storetest.WantUnreadableFields(t, e, "households/"+id)
 		exec(`UPDATE records SET fields = '', fields_s2 = ? WHERE id = ?`, z, id)
-		wantIntact(t, e)
+		storetest.WantAuditIntact(t, e, 10)
 	}
 	// A record that no audited write made.
 	exec(`INSERT INTO records (version, collection, id, unit_id, household_id, dedupe_key, fields, field_versions, created_by,
 		created_at, updated_at) SELECT version + 1000, collection, 'h-forged', unit_id, 'h-forged', '', fields, field_versions,
 		created_by, created_at, updated_at FROM records WHERE id = 'h00000005'`)
-	wantRecordBreak(t, e, "households/h-forged")
+	storetest.WantRecordBreak(t, e, "households/h-forged")
+}
+
+// seededWorker opens a fresh demo county's SQLite file in a temporary
+// directory (closed when the test ends), with an engine over it and
+// village worker worker1 on device "dev".
+func seededWorker(t *testing.T) (string, *sqlite.DB, *engine.Engine, *server.Actor) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := app.SeedDemo(ctx, dir, auth.FastArgon2); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	e := engine.New(db)
+	u, err := e.UserByUsername(ctx, "worker1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, db, e, &server.Actor{UserID: u.ID, UnitID: u.UnitID, UnitPath: u.UnitPath, DeviceID: "dev", Roles: u.Roles}
 }
 
 // pushSome pushes ten households and changes two fields of one.
@@ -105,39 +112,7 @@ func pushSome(t *testing.T, e *engine.Engine, a *server.Actor) {
 	if res, err := e.Push(ctx, a, upd); err != nil || res.Results[0].Status != syncproto.StatusApplied {
 		t.Fatalf("update: %v %+v", err, res)
 	}
-	wantIntact(t, e)
-}
-
-func wantIntact(t *testing.T, e *engine.Engine) {
-	t.Helper()
-	v, err := e.CheckAudit(context.Background(), nil)
-	if err != nil || v.Break != nil {
-		t.Fatalf("CheckAudit = %+v, %v; want intact", v.Break, err)
-	}
-	if v.Records < 10 {
-		t.Fatalf("%d records cross-checked, want at least 10", v.Records)
-	}
-}
-
-// wantUnreadable expects audit verify to stop at the record whose stored
-// fields cannot be read, naming it.
-func wantUnreadable(t *testing.T, e *engine.Engine, name string) {
-	t.Helper()
-	_, err := e.CheckAudit(context.Background(), nil)
-	if err == nil || !strings.Contains(err.Error(), name) || !errors.Is(err, server.ErrStoredFields) {
-		t.Fatalf("CheckAudit error = %v; want one naming record %s", err, name)
-	}
-}
-
-func wantRecordBreak(t *testing.T, e *engine.Engine, name string) {
-	t.Helper()
-	v, err := e.CheckAudit(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v.Break == nil || !strings.Contains(v.Break.Reason, "record "+name+" ") {
-		t.Fatalf("CheckAudit break = %+v; want one naming record %s", v.Break, name)
-	}
+	storetest.WantAuditIntact(t, e, 10)
 }
 
 // TestAuditTrailFromTheRecord: a record's audit rows do not repeat the
@@ -147,21 +122,7 @@ func wantRecordBreak(t *testing.T, e *engine.Engine, name string) {
 // is found.
 func TestAuditTrailFromTheRecord(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	if err := app.SeedDemo(ctx, dir, auth.FastArgon2); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	e := engine.New(db)
-	u, err := e.UserByUsername(ctx, "worker1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &server.Actor{UserID: u.ID, UnitID: u.UnitID, UnitPath: u.UnitPath, DeviceID: "dev", Roles: u.Roles}
+	dir, db, e, a := seededWorker(t)
 	pushSome(t, e, a) // h00000003: created, then category and notes changed
 	q := func(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
 	version := func(id string) int64 {
@@ -210,7 +171,7 @@ func TestAuditTrailFromTheRecord(t *testing.T) {
 			}
 		}
 	}
-	wantIntact(t, e)
+	storetest.WantAuditIntact(t, e, 10)
 
 	// The stored rows about records hold no value the record holds: the
 	// long notes are only in the row of the edit that replaced them.
