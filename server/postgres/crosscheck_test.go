@@ -118,4 +118,3 @@ func TestVerifyCrossChecksRecords(t *testing.T) {
 		fields, field_versions, created_by, created_at, updated_at FROM records WHERE id = 'h00000005'`)
 	storetest.WantRecordBreak(t, e, "households/h-forged")
 }
-
