@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
 	"runtime"
 	"slices"
@@ -153,4 +154,27 @@ func LoadFields(dst, plain, z []byte) ([]byte, error) {
 		return nil, errors.Join(ErrStoredFields, err)
 	}
 	return append(dst, d...), nil // d is already dst's tail: a copy onto itself
+}
+
+// SlabFields is LoadFields into a slab that many records' fields share,
+// as the change feed reads a page: it returns the slab with the fields
+// appended and the fields themselves (capped, so appending to them never
+// writes into the slab). A slab without room is replaced by a new one of
+// 64 KiB or more; fields handed out before keep the old one.
+func SlabFields(slab, plain, z []byte) ([]byte, json.RawMessage, error) {
+	n := len(plain)
+	if len(z) > 0 {
+		if d, err := s2.DecodedLen(z); err == nil && d <= maxStored {
+			n = d // else LoadFields refuses it
+		}
+	}
+	if cap(slab)-len(slab) < n {
+		slab = make([]byte, 0, max(64<<10, n))
+	}
+	start := len(slab)
+	b, err := LoadFields(slab, plain, z)
+	if err != nil {
+		return slab, nil, err
+	}
+	return b, json.RawMessage(b[start:len(b):len(b)]), nil
 }

@@ -82,3 +82,31 @@ func TestStoredVersionsRoundTrip(t *testing.T) {
 		t.Errorf("plain form: %v, %v", got, err)
 	}
 }
+
+func TestSlabFields(t *testing.T) {
+	big := []byte(`{"notes":"` + strings.Repeat("入户调查记录。", 60) + `"}`)
+	plain, z := server.StoredFields("households", big)
+	if z == nil {
+		t.Fatal("not compressed")
+	}
+	var slab []byte
+	var got []json.RawMessage
+	for _, in := range [][2][]byte{{plain, z}, {[]byte(`{"a":1}`), nil}, {plain, z}} {
+		var f json.RawMessage
+		var err error
+		if slab, f, err = server.SlabFields(slab, in[0], in[1]); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, f)
+	}
+	_ = append(got[0], "xx"...) // capped: must not write into the next record
+	if !bytes.Equal(got[0], big) || string(got[1]) != `{"a":1}` || !bytes.Equal(got[2], big) {
+		t.Errorf("slab fields: %q / %q / %q", got[0][:20], got[1], got[2][:20])
+	}
+	if &got[0][0] != &slab[0] {
+		t.Error("the first fields are not in the slab")
+	}
+	if _, _, err := server.SlabFields(slab, nil, z[:len(z)/2]); !errors.Is(err, server.ErrStoredFields) {
+		t.Errorf("truncated: %v", err)
+	}
+}

@@ -101,12 +101,9 @@ func (t *tx) liveChanges(county string, scope []string, all bool, after int64, l
 			(*pgtype.DriverBytes)(&z), (*pgtype.DriverBytes)(&meta)); err != nil {
 			return nil, fmt.Errorf("changes: %w", err)
 		}
-		if len(z) > 0 {
-			if fields, err = server.LoadFields(nil, fields, z); err != nil {
-				return nil, fmt.Errorf("changes: %s/%s: %w", c.Collection, c.ID, err)
-			}
+		if slab, c.Fields, err = server.SlabFields(slab, fields, z); err != nil {
+			return nil, fmt.Errorf("changes: %s/%s: %w", c.Collection, c.ID, err)
 		}
-		slab, c.Fields = carve(slab, fields)
 		slab, c.Meta = carve(slab, meta)
 		out = append(out, c)
 	}

@@ -139,15 +139,10 @@ func (s *changeScanner) scan(rows *sql.Rows) (syncproto.Change, error) {
 	case len(s.z) == 0:
 		c.Fields = rawJSON(s.fields)
 	default:
-		if cap(s.slab)-len(s.slab) < 4<<10 {
-			s.slab = make([]byte, 0, 64<<10)
-		}
-		start := len(s.slab)
-		b, err := server.LoadFields(s.slab, []byte(s.fields), s.z)
-		if err != nil {
+		var err error
+		if s.slab, c.Fields, err = server.SlabFields(s.slab, []byte(s.fields), s.z); err != nil {
 			return c, fmt.Errorf("%s/%s: %w", c.Collection, c.ID, err)
 		}
-		s.slab, c.Fields = b, b[start:len(b):len(b)]
 	}
 	c.Meta = rawJSON(s.meta)
 	return c, nil
