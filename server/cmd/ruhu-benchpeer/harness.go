@@ -82,6 +82,23 @@ type target interface {
 	dataDir() string
 }
 
+// targetBase is what both targets hold: the documents, the options, the
+// run's directory, the server process and a client of it, and the
+// encoded push and update batches.
+type targetBase struct {
+	docs    []map[string]json.RawMessage
+	o       options
+	dir     string
+	p       *serveproc.Proc
+	c       *client
+	batches [][]byte
+	updates [][]byte
+}
+
+func (b *targetBase) proc() *serveproc.Proc { return b.p }
+func (b *targetBase) dataDir() string       { return filepath.Join(b.dir, "data") }
+func (b *targetBase) stop() error           { return stopProc(b.p) }
+
 // run runs o.Runs interleaved runs and returns every result.
 func run(ctx context.Context, o options, log io.Writer) ([]result, error) {
 	o = o.normal()

@@ -46,25 +46,16 @@ func installPouch(ctx context.Context, o options, work string, log io.Writer) (s
 
 // pouchTarget is pouchdb-server (LevelDB) with one database, "bench".
 type pouchTarget struct {
-	script  string
-	docs    []map[string]json.RawMessage
-	o       options
-	dir     string
-	p       *serveproc.Proc
-	c       *client
-	batches [][]byte
-	revs    []string
-	updates [][]byte
+	targetBase
+	script string
+	revs   []string
 }
 
 func newPouch(script string, docs []map[string]json.RawMessage, o options) *pouchTarget {
-	return &pouchTarget{script: script, docs: docs, o: o}
+	return &pouchTarget{targetBase: targetBase{docs: docs, o: o}, script: script}
 }
 
-func (p *pouchTarget) name() string          { return "pouch" }
-func (p *pouchTarget) proc() *serveproc.Proc { return p.p }
-func (p *pouchTarget) dataDir() string       { return filepath.Join(p.dir, "data") }
-func (p *pouchTarget) stop() error           { return stopProc(p.p) }
+func (p *pouchTarget) name() string { return "pouch" }
 
 // pouchDoc is a document with its _id (and _rev for an update) first.
 func pouchDoc(id, rev string, fields map[string]json.RawMessage) map[string]json.RawMessage {

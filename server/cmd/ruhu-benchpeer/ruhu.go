@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -21,25 +20,16 @@ const benchDevice = "bench-peer"
 // ruhuTarget is ruhu serve on a fresh --data directory seeded with the
 // demo county, pushed to by village worker worker1.
 type ruhuTarget struct {
+	targetBase
 	bin      string
-	docs     []map[string]json.RawMessage
-	o        options
-	dir      string
-	p        *serveproc.Proc
-	c        *client
-	batches  [][]byte
 	versions []int64
-	updates  [][]byte
 }
 
 func newRuhu(bin string, docs []map[string]json.RawMessage, o options) *ruhuTarget {
-	return &ruhuTarget{bin: bin, docs: docs, o: o}
+	return &ruhuTarget{targetBase: targetBase{docs: docs, o: o}, bin: bin}
 }
 
-func (r *ruhuTarget) name() string          { return "ruhu" }
-func (r *ruhuTarget) proc() *serveproc.Proc { return r.p }
-func (r *ruhuTarget) dataDir() string       { return filepath.Join(r.dir, "data") }
-func (r *ruhuTarget) stop() error           { return stopProc(r.p) }
+func (r *ruhuTarget) name() string { return "ruhu" }
 
 func (r *ruhuTarget) start(ctx context.Context, dir string) error {
 	r.dir = dir
