@@ -200,29 +200,26 @@ func (h *gatedHasher) Verify(hash, password string) (bool, error) {
 	return h.Argon2.Verify(hash, password)
 }
 
-// TestLoginBurst: 300 parallel wrong passwords from one address. The
-// limit is reserved before the password is checked, so at most the
-// address's 30 attempts are checked (not one per request: each check costs
-// argon2id's memory), at most MaxHashing run at once, and every other
-// request is refused quickly with rate_limited or server_busy.
-func TestLoginBurst(t *testing.T) {
+// gatedService is an auth service over a fresh demo county whose password
+// checks go through a gatedHasher, at most maxHashing at once.
+func gatedService(t *testing.T, maxHashing int) (*auth.Service, *gatedHasher) {
+	t.Helper()
 	h := &gatedHasher{Argon2: auth.FastArgon2}
 	env := ruhutest.New(t)
-	s, err := auth.New(env.App.Engine, auth.Config{Key: []byte(strings.Repeat("k", 32)), Hasher: h, Now: env.Now, MaxHashing: 2})
+	s, err := auth.New(env.App.Engine, auth.Config{Key: []byte(strings.Repeat("k", 32)), Hasher: h, Now: env.Now, MaxHashing: maxHashing})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.mu.Lock()
-	h.calls = 0 // New checked the dummy hash once
-	h.mu.Unlock()
+	return s, h
+}
+
+// loginsAtOnce runs n logins at once, login(i) making the i-th, and
+// counts their outcomes by error code ("" for a login that succeeded).
+func loginsAtOnce(n int, login func(i int) error) map[string]int {
 	var wg sync.WaitGroup
-	codes := make(chan string, 300)
-	for i := range 300 {
-		wg.Go(func() {
-			_, err := s.Login(context.Background(), syncproto.LoginRequest{Username: fmt.Sprint("worker", i%3+1),
-				Password: "wrong-password", DeviceID: "d"}, "203.0.113.5")
-			codes <- server.ErrorCode(err)
-		})
+	codes := make(chan string, n)
+	for i := range n {
+		wg.Go(func() { codes <- server.ErrorCode(login(i)) })
 	}
 	wg.Wait()
 	close(codes)
@@ -230,6 +227,24 @@ func TestLoginBurst(t *testing.T) {
 	for c := range codes {
 		count[c]++
 	}
+	return count
+}
+
+// TestLoginBurst: 300 parallel wrong passwords from one address. The
+// limit is reserved before the password is checked, so at most the
+// address's 30 attempts are checked (not one per request: each check costs
+// argon2id's memory), at most MaxHashing run at once, and every other
+// request is refused quickly with rate_limited or server_busy.
+func TestLoginBurst(t *testing.T) {
+	s, h := gatedService(t, 2)
+	h.mu.Lock()
+	h.calls = 0 // New checked the dummy hash once
+	h.mu.Unlock()
+	count := loginsAtOnce(300, func(i int) error {
+		_, err := s.Login(context.Background(), syncproto.LoginRequest{Username: fmt.Sprint("worker", i%3+1),
+			Password: "wrong-password", DeviceID: "d"}, "203.0.113.5")
+		return err
+	})
 	t.Logf("outcomes %v, %d password checks, at most %d at once", count, h.calls, h.peak)
 	if h.calls > 30 || count[syncproto.CodeInvalidCredentials] != h.calls {
 		t.Errorf("%d password checks, %d invalid_credentials; want at most 30, one per check", h.calls, count[syncproto.CodeInvalidCredentials])
@@ -325,43 +340,29 @@ func TestRefreshAnswersCurrentUser(t *testing.T) {
 	}
 }
 
+// officeUsers are the demo county's users who log in from one office.
+var officeUsers = []string{"worker1", "worker2", "worker3", "reviewer1", "reviewer2", "county", "inspector", "committee1"}
+
 // TestOfficeBurstBehindOneAddress: 64 people of one township office,
 // behind one NAT, log in at once with their right passwords. None is
 // rate-limited (a 15-minute lockout); those who find the password checks
 // busy are told to retry in a second, and all get in.
 func TestOfficeBurstBehindOneAddress(t *testing.T) {
-	h := &gatedHasher{Argon2: auth.FastArgon2}
-	env := ruhutest.New(t)
-	s, err := auth.New(env.App.Engine, auth.Config{Key: []byte(strings.Repeat("k", 32)), Hasher: h, Now: env.Now, MaxHashing: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	users := []string{"worker1", "worker2", "worker3", "reviewer1", "reviewer2", "county", "inspector", "committee1"}
-	var wg sync.WaitGroup
+	s, _ := gatedService(t, 2)
 	var busy atomic.Int64
-	codes := make(chan string, 64)
-	for i := range 64 {
-		wg.Go(func() {
-			req := syncproto.LoginRequest{Username: users[i%len(users)], Password: ruhutest.Password, DeviceID: fmt.Sprint("tab-", i)}
-			// A tablet told the server is busy tries again a little
-			// later, for as long as it takes (a minute at most here).
-			for deadline := time.Now().Add(time.Minute); ; {
-				_, err := s.Login(context.Background(), req, "198.51.100.7")
-				if code := server.ErrorCode(err); code != syncproto.CodeServerBusy || time.Now().After(deadline) {
-					codes <- code
-					return
-				}
-				busy.Add(1)
-				time.Sleep(5 * time.Millisecond)
+	count := loginsAtOnce(64, func(i int) error {
+		req := syncproto.LoginRequest{Username: officeUsers[i%len(officeUsers)], Password: ruhutest.Password, DeviceID: fmt.Sprint("tab-", i)}
+		// A tablet told the server is busy tries again a little later,
+		// for as long as it takes (a minute at most here).
+		for deadline := time.Now().Add(time.Minute); ; {
+			_, err := s.Login(context.Background(), req, "198.51.100.7")
+			if server.ErrorCode(err) != syncproto.CodeServerBusy || time.Now().After(deadline) {
+				return err
 			}
-		})
-	}
-	wg.Wait()
-	close(codes)
-	count := map[string]int{}
-	for c := range codes {
-		count[c]++
-	}
+			busy.Add(1)
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
 	t.Logf("outcomes %v after %d server_busy answers", count, busy.Load())
 	if count[""] != 64 || count[syncproto.CodeRateLimited] != 0 {
 		t.Fatalf("outcomes %v: want 64 logins and no rate_limited", count)
@@ -374,28 +375,12 @@ func TestOfficeBurstBehindOneAddress(t *testing.T) {
 // wait at once than the address may make attempts (30), because an
 // attempt is counted only when its check runs.
 func TestOfficeQueuesBehindOneAddress(t *testing.T) {
-	h := &gatedHasher{Argon2: auth.FastArgon2}
-	env := ruhutest.New(t)
-	s, err := auth.New(env.App.Engine, auth.Config{Key: []byte(strings.Repeat("k", 32)), Hasher: h, Now: env.Now, MaxHashing: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	users := []string{"worker1", "worker2", "worker3", "reviewer1", "reviewer2", "county", "inspector", "committee1"}
-	var wg sync.WaitGroup
-	codes := make(chan string, 64)
-	for i := range 64 {
-		wg.Go(func() {
-			_, err := s.Login(context.Background(), syncproto.LoginRequest{Username: users[i%len(users)],
-				Password: ruhutest.Password, DeviceID: fmt.Sprint("tab-", i)}, "198.51.100.7")
-			codes <- server.ErrorCode(err)
-		})
-	}
-	wg.Wait()
-	close(codes)
-	count := map[string]int{}
-	for c := range codes {
-		count[c]++
-	}
+	s, h := gatedService(t, 1)
+	count := loginsAtOnce(64, func(i int) error {
+		_, err := s.Login(context.Background(), syncproto.LoginRequest{Username: officeUsers[i%len(officeUsers)],
+			Password: ruhutest.Password, DeviceID: fmt.Sprint("tab-", i)}, "198.51.100.7")
+		return err
+	})
 	if count[""] != 64 || h.peak > 1 {
 		t.Fatalf("outcomes %v, %d checks at once: want 64 logins, one check at a time", count, h.peak)
 	}
