@@ -148,7 +148,7 @@ func fillTrail(es []server.AuditEntry, cur map[string]json.RawMessage) error {
 			if err == nil && d["changes"] == nil {
 				changes, previous := map[string]json.RawMessage{}, map[string]json.RawMessage{}
 				for _, f := range names {
-					changes[f], previous[f] = valueOrNull(state, f), valueOrNull(prev, f)
+					changes[f], previous[f] = state[f], prev[f] // EncodeFields writes an absent one as null
 				}
 				d["changes"], d["previous"] = server.EncodeFields(changes), server.EncodeFields(previous)
 				es[i].Detail = json.RawMessage(server.EncodeFields(d))
@@ -157,11 +157,4 @@ func fillTrail(es []server.AuditEntry, cur map[string]json.RawMessage) error {
 		state = prev
 	}
 	return nil
-}
-
-func valueOrNull(m map[string]json.RawMessage, k string) json.RawMessage {
-	if v, ok := m[k]; ok {
-		return v
-	}
-	return json.RawMessage("null")
 }
