@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -123,10 +124,7 @@ func (o *ObjectBuilder) Done() RawJSON {
 // field: "~{}"). It is EncodeVersions itself when a field has no version.
 // LoadVersions reads both forms.
 func StoredVersions(fv map[string]int64, fields map[string]json.RawMessage, version int64) []byte {
-	rest := make(map[string]int64, len(fv))
-	for k, v := range fv {
-		rest[k] = v
-	}
+	rest := maps.Clone(fv)
 	for k := range fields {
 		v, ok := fv[k]
 		if !ok {
